@@ -1,0 +1,142 @@
+/**
+ * The CCE clustercert API: issue a certificate (POST, with the `expire_at` and legacy-GET
+ * fallbacks) and revoke a user's certificates.
+ */
+import { callApi, type ApiResponse, type Auth, type CallOptions } from "./api";
+import { CloudApiError, MalformedAnswerError } from "./errors";
+import { KubeconfigError, parseKubeconfigJson, type Kubeconfig } from "./kubeconfig";
+import type { ApiCall } from "./types";
+
+export const OPERATION = "CCE clustercert";
+export const MAX_DURATION_DAYS = 1827;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export interface CertRequest {
+    endpoint: string;
+    projectId: string;
+    clusterId: string;
+    /** Days (-1 = maximum). Ignored when `expireAt` is set. */
+    duration?: number;
+    expireAt?: Date;
+    /** Use the deprecated GET only. */
+    legacyApi?: boolean;
+}
+
+export interface CertAnswer {
+    kubeconfig: Kubeconfig;
+    portId?: string;
+    requestId?: string;
+    apiCall: ApiCall;
+    /** What the client had to do differently from what was asked, for the user to read. */
+    notes: string[];
+}
+
+/** `expire_at` as CCE wants it: `2025-01-01 16:00:00 +0000 UTC`. */
+export function formatExpireAt(d: Date): string {
+    return `${d.toISOString().slice(0, 19).replace("T", " ")} +0000 UTC`;
+}
+
+/** Whole days from `now` to `at`, rounded up so the certificate does not expire before `at`. */
+export function daysCovering(at: Date, now: Date): number {
+    return Math.min(MAX_DURATION_DAYS, Math.max(1, Math.ceil((at.getTime() - now.getTime()) / DAY_MS)));
+}
+
+export function clusterCertUrl(endpoint: string, projectId: string, clusterId: string, suffix = "clustercert"): string {
+    return `${endpoint}/api/v3/projects/${encodeURIComponent(projectId)}/clusters/${encodeURIComponent(clusterId)}/${suffix}`;
+}
+
+function headers(projectId: string): Record<string, string> {
+    return { "Content-Type": "application/json", "X-Project-Id": projectId };
+}
+
+function toAnswer(res: ApiResponse, apiCall: ApiCall, notes: string[]): CertAnswer {
+    let kubeconfig: Kubeconfig;
+    try {
+        kubeconfig = parseKubeconfigJson(res.body);
+    } catch (e) {
+        if (e instanceof KubeconfigError) throw new MalformedAnswerError(OPERATION, e.message, res.requestId);
+        throw e;
+    }
+    return {
+        kubeconfig,
+        ...(res.headers["port-id"] ? { portId: res.headers["port-id"] } : {}),
+        ...(res.requestId ? { requestId: res.requestId } : {}),
+        apiCall,
+        notes,
+    };
+}
+
+/** An answer meaning "this cluster does not know the POST" (clusters older than v1.13), not "no such cluster". */
+function isLegacyRefusal(e: unknown): boolean {
+    if (!(e instanceof CloudApiError)) return false;
+    if (e.status === 405) return true;
+    if (e.status === 404) return e.code !== "CCE.01404001";
+    return e.status === 400 && /version|not support/i.test(e.apiMessage ?? "");
+}
+
+async function post(req: CertRequest, body: Record<string, unknown>, auth: Auth, opts: CallOptions): Promise<ApiResponse> {
+    return callApi(
+        { operation: OPERATION, method: "POST", url: clusterCertUrl(req.endpoint, req.projectId, req.clusterId), headers: headers(req.projectId), body: JSON.stringify(body) },
+        auth,
+        opts,
+    );
+}
+
+async function legacyGet(req: CertRequest, auth: Auth, opts: CallOptions): Promise<ApiResponse> {
+    return callApi(
+        { operation: `${OPERATION} (deprecated GET)`, method: "GET", url: clusterCertUrl(req.endpoint, req.projectId, req.clusterId), headers: headers(req.projectId) },
+        auth,
+        opts,
+    );
+}
+
+/** Asks CCE for a new client certificate. */
+export async function issueClusterCert(req: CertRequest, auth: Auth, opts: CallOptions): Promise<CertAnswer> {
+    const notes: string[] = [];
+    if (req.legacyApi) {
+        notes.push("legacyApi is set: used the deprecated GET, which takes no duration");
+        return toAnswer(await legacyGet(req, auth, opts), "GET", notes);
+    }
+    try {
+        if (req.expireAt !== undefined) {
+            try {
+                return toAnswer(await post(req, { expire_at: formatExpireAt(req.expireAt) }, auth, opts), "POST", notes);
+            } catch (e) {
+                if (!(e instanceof CloudApiError && e.status === 400) || isLegacyRefusal(e)) throw e;
+                const days = daysCovering(req.expireAt, opts.now());
+                const note = `this cloud rejected expire_at (${e.code ?? e.status}); requested duration ${days} days instead, which expires no earlier than ${req.expireAt.toISOString()}`;
+                opts.log(`${OPERATION}: ${note}`);
+                notes.push(note);
+                return toAnswer(await post(req, { duration: days }, auth, opts), "POST", notes);
+            }
+        }
+        return toAnswer(await post(req, { duration: req.duration ?? 365 }, auth, opts), "POST", notes);
+    } catch (e) {
+        if (!(e instanceof CloudApiError) || !isLegacyRefusal(e)) throw e;
+        let res: ApiResponse;
+        try {
+            res = await legacyGet(req, auth, opts);
+        } catch {
+            throw e;
+        }
+        const note = `the cluster refused the POST (${e.status}${e.code ? ` ${e.code}` : ""}); used the deprecated GET (clusters older than v1.13), which takes no duration`;
+        opts.log(`${OPERATION}: ${note}`);
+        notes.push(note);
+        return toAnswer(res, "GET", notes);
+    }
+}
+
+/** Revokes every certificate of `userId` on the cluster (`clustercertrevoke`). */
+export async function revokeClusterCert(endpoint: string, projectId: string, clusterId: string, userId: string, auth: Auth, opts: CallOptions): Promise<void> {
+    await callApi(
+        {
+            operation: "CCE clustercertrevoke",
+            method: "POST",
+            url: clusterCertUrl(endpoint, projectId, clusterId, "clustercertrevoke"),
+            headers: headers(projectId),
+            body: JSON.stringify({ userId }),
+        },
+        auth,
+        opts,
+    );
+}

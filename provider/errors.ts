@@ -1,0 +1,123 @@
+/**
+ * The cloud's error answers, and the errors this provider shows to users. Messages name the HTTP
+ * status, the error code, the cloud's message and the request id, then say what to do next. They
+ * never contain credentials, keys or certificate bodies (see `redact`).
+ */
+
+export interface ApiErrorBody {
+    code?: string;
+    message?: string;
+    requestId?: string;
+}
+
+function str(v: unknown): string | undefined {
+    return typeof v === "string" && v !== "" ? v : typeof v === "number" ? String(v) : undefined;
+}
+
+function fromObject(o: Record<string, unknown>): ApiErrorBody {
+    return {
+        code: str(o.errorCode) ?? str(o.error_code) ?? str(o.code),
+        message: str(o.errorMessage) ?? str(o.error_msg) ?? str(o.message) ?? str(o.error_description),
+        requestId: str(o.request_id) ?? str(o.requestId),
+    };
+}
+
+/**
+ * Reads the four shapes the cloud uses: `errorCode/errorMessage` (CCE), `error_code/error_msg`
+ * (API gateway), `code/message`, and any of them nested under `error` (IAM: `{"error":{"code":401,"message":…}}`).
+ * Returns an empty object for bodies that are not JSON objects.
+ */
+export function parseErrorBody(body: string): ApiErrorBody {
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(body);
+    } catch {
+        return {};
+    }
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) return {};
+    const top = fromObject(parsed as Record<string, unknown>);
+    const nested = (parsed as Record<string, unknown>).error;
+    if (nested !== null && typeof nested === "object" && !Array.isArray(nested)) {
+        const inner = fromObject(nested as Record<string, unknown>);
+        return { code: top.code ?? inner.code, message: top.message ?? inner.message, requestId: top.requestId ?? inner.requestId };
+    }
+    return top;
+}
+
+/** A short, safe description of a body that is not a JSON error (HTML page, truncated JSON, empty). */
+export function describeBody(body: string, contentType: string | undefined): string {
+    if (body.trim() === "") return "an empty body";
+    const type = contentType?.split(";")[0]?.trim() || "unknown type";
+    const title = /<title>([^<]{1,80})<\/title>/i.exec(body)?.[1]?.trim();
+    return `a ${type} body of ${Buffer.byteLength(body)} bytes${title ? ` titled "${title}"` : ""}`;
+}
+
+const HINTS: Record<number, string> = {
+    400: "The request was rejected as invalid: check duration/expiresAt and the cluster version (clusters older than v1.13 need legacyApi: true).",
+    401: "Authentication failed: check the access key/secret key or token, and that this machine's clock is right (AK/SK signatures allow 15 minutes of skew).",
+    403: "Permission denied: the IAM user or agency needs the action cce:cluster:generateClientCredential on this cluster (e.g. the CCE FullAccess or CCE Administrator role in this project).",
+    404: "Not found: check clusterId, projectId and the region/endpoint (the cluster must exist in that project and region).",
+    429: "The API gateway throttled the request and the retries ran out: lower the parallelism (pulumi up --parallel) or raise maxRetries.",
+};
+
+function hintFor(status: number): string {
+    return HINTS[status] ?? (status >= 500 ? "The service failed: retry later; if it persists, quote the request id to Huawei Cloud support." : "");
+}
+
+/** An error answer from CCE or IAM. */
+export class CloudApiError extends Error {
+    readonly status: number;
+    readonly code?: string;
+    readonly apiMessage?: string;
+    readonly requestId?: string;
+    constructor(operation: string, status: number, body: ApiErrorBody, fallback: string, attempts = 1) {
+        const parts = [`${operation} failed: ${status}`];
+        if (body.code) parts.push(body.code);
+        parts.push(body.message !== undefined ? JSON.stringify(body.message) : `(${fallback})`);
+        let message = parts.join(" ");
+        if (body.requestId) message += ` (request id ${body.requestId})`;
+        if (attempts > 1) message += ` after ${attempts} attempts`;
+        const hint = hintFor(status);
+        super(hint ? `${message}. ${hint}` : message);
+        this.name = "CloudApiError";
+        this.status = status;
+        this.code = body.code;
+        this.apiMessage = body.message;
+        this.requestId = body.requestId;
+    }
+}
+
+/** A 200 answer whose content is unusable; the message names the part that is wrong. */
+export class MalformedAnswerError extends Error {
+    constructor(operation: string, what: string, requestId?: string) {
+        super(`${operation}: the API answered 200 but ${what}${requestId ? ` (request id ${requestId})` : ""}. This is a cloud-side fault; retry, and report the request id if it persists.`);
+        this.name = "MalformedAnswerError";
+    }
+}
+
+/** A request that never got an HTTP answer (connection refused or reset, time-out, TLS failure). */
+export class NetworkError extends Error {
+    readonly causeCode?: string;
+    constructor(operation: string, url: string, cause: string, causeCode: string | undefined, attempts: number) {
+        super(
+            `${operation} failed: no answer from ${url} (${cause}${causeCode ? `, ${causeCode}` : ""})` +
+                `${attempts > 1 ? ` after ${attempts} attempts` : ""}. Check the endpoint, network access, HTTPS_PROXY/NO_PROXY and NODE_EXTRA_CA_CERTS.`,
+        );
+        this.name = "NetworkError";
+        this.causeCode = causeCode;
+    }
+}
+
+const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?-----END [A-Z0-9 ]+-----/g;
+
+/**
+ * Removes secret values (credentials, passwords, tokens) and any PEM block from a text that a user
+ * may see. Values shorter than 4 characters are left alone (they would mangle ordinary words).
+ */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+    let out = text.replace(PEM_BLOCK, "[PEM redacted]");
+    for (const s of secrets) {
+        if (s !== undefined && s.length >= 4) out = out.split(s).join("[redacted]");
+    }
+    return out;
+}

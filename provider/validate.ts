@@ -1,0 +1,131 @@
+/**
+ * Input validation for `check`: one failure per bad field, before any API call. Pure.
+ */
+import { isLoopbackHost } from "./endpoints";
+
+export interface CheckFailure {
+    property: string;
+    reason: string;
+}
+
+/** The value the engine sends for an input that is not known yet (preview). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** Ids go into a URL path: letters, digits, `-` and `_` only (no `/`, `.`, `%`). */
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+const REGION = /^[a-z]{2,}(-[a-z0-9]+){1,4}$/;
+const MIN_EXPIRY_MS = 15 * 60 * 1000;
+const MAX_EXPIRY_MS = 5 * 366 * 24 * 60 * 60 * 1000;
+
+const KNOWN_INPUTS = new Set([
+    "clusterId", "projectId", "region", "duration", "expiresAt", "endpoint", "iamEndpoint", "context",
+    "renewBeforeDays", "legacyApi", "revokeOnDelete", "maxRetries", "timeoutSeconds",
+    "accessKey", "secretKey", "securityToken", "authToken", "__provider",
+]);
+
+function isUnknown(v: unknown): boolean {
+    return v === UNKNOWN;
+}
+
+function checkId(field: string, v: unknown, required: boolean, out: CheckFailure[]): void {
+    if (v === undefined || v === null) {
+        if (required) out.push({ property: field, reason: `${field} is required (the CCE cluster's id, as shown in the console or by 'hcloud CCE ListClusters')` });
+        return;
+    }
+    if (isUnknown(v)) return;
+    if (typeof v !== "string") out.push({ property: field, reason: `${field} must be a string, got ${typeof v}` });
+    else if (v === "") out.push({ property: field, reason: `${field} must not be empty` });
+    else if (!ID.test(v)) out.push({ property: field, reason: `${field} ${JSON.stringify(v.slice(0, 80))} is not a valid id: use letters, digits, '-' and '_' only (it is placed in the request path)` });
+}
+
+/** Parses an RFC 3339 date (`2027-01-31`, midnight UTC) or date-time with zone. */
+export function parseRfc3339(v: string): Date | undefined {
+    const date = /^\d{4}-\d{2}-\d{2}$/;
+    const dateTime = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+    if (!date.test(v) && !dateTime.test(v)) return undefined;
+    const d = new Date(date.test(v) ? `${v}T00:00:00Z` : v);
+    return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+function checkEndpoint(field: string, v: unknown, out: CheckFailure[]): void {
+    if (v === undefined || v === null || isUnknown(v)) return;
+    if (typeof v !== "string") {
+        out.push({ property: field, reason: `${field} must be a URL string` });
+        return;
+    }
+    let url: URL;
+    try {
+        url = new URL(v);
+    } catch {
+        out.push({ property: field, reason: `${field} ${JSON.stringify(v)} is not a URL (expected e.g. https://cce.eu-west-0.myhuaweicloud.com)` });
+        return;
+    }
+    if (url.username || url.password) out.push({ property: field, reason: `${field} must not contain credentials` });
+    else if (url.search || url.hash) out.push({ property: field, reason: `${field} must not have a query or fragment` });
+    else if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) out.push({ property: field, reason: `${field} must use https:// (plain http is accepted only for loopback test servers)` });
+    else if (url.protocol !== "https:" && url.protocol !== "http:") out.push({ property: field, reason: `${field} must be an https:// URL` });
+}
+
+function checkInteger(field: string, v: unknown, min: number, max: number, out: CheckFailure[]): void {
+    if (v === undefined || v === null || isUnknown(v)) return;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
+        out.push({ property: field, reason: `${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}` });
+    }
+}
+
+function checkBoolean(field: string, v: unknown, out: CheckFailure[]): void {
+    if (v !== undefined && v !== null && !isUnknown(v) && typeof v !== "boolean") out.push({ property: field, reason: `${field} must be true or false` });
+}
+
+function checkString(field: string, v: unknown, out: CheckFailure[]): void {
+    if (v !== undefined && v !== null && !isUnknown(v) && (typeof v !== "string" || v === "")) out.push({ property: field, reason: `${field} must be a non-empty string` });
+}
+
+/** Every failure in `news`; `now` bounds `expiresAt`. */
+export function validateInputs(news: Record<string, unknown>, now: Date): CheckFailure[] {
+    const out: CheckFailure[] = [];
+    for (const key of Object.keys(news)) {
+        if (!KNOWN_INPUTS.has(key)) out.push({ property: key, reason: `unknown argument ${JSON.stringify(key)}` });
+    }
+    checkId("clusterId", news.clusterId, true, out);
+    checkId("projectId", news.projectId, false, out);
+    const region = news.region;
+    if (region !== undefined && region !== null && !isUnknown(region) && (typeof region !== "string" || !REGION.test(region))) {
+        out.push({ property: "region", reason: `region ${JSON.stringify(region)} is not a region name like eu-west-0 or cn-north-4` });
+    }
+    const duration = news.duration;
+    if (duration !== undefined && duration !== null && !isUnknown(duration)) {
+        if (typeof duration !== "number" || !Number.isInteger(duration) || (duration !== -1 && (duration < 1 || duration > 1827))) {
+            out.push({ property: "duration", reason: `duration must be -1 (the maximum, 5 years) or a whole number of days from 1 to 1827, got ${JSON.stringify(duration)}` });
+        }
+    }
+    const expiresAt = news.expiresAt;
+    if (expiresAt !== undefined && expiresAt !== null && !isUnknown(expiresAt)) {
+        const at = typeof expiresAt === "string" ? parseRfc3339(expiresAt) : undefined;
+        if (at === undefined) out.push({ property: "expiresAt", reason: `expiresAt must be an RFC 3339 date or time, e.g. 2027-01-31 or 2027-01-31T12:00:00Z, got ${JSON.stringify(expiresAt)}` });
+        else if (at.getTime() - now.getTime() < MIN_EXPIRY_MS || at.getTime() - now.getTime() > MAX_EXPIRY_MS) {
+            out.push({ property: "expiresAt", reason: `expiresAt must be between 15 minutes and 5 years from now, got ${at.toISOString()}` });
+        }
+        if (duration !== undefined && duration !== null) out.push({ property: "expiresAt", reason: "give either duration or expiresAt, not both" });
+    }
+    checkEndpoint("endpoint", news.endpoint, out);
+    checkEndpoint("iamEndpoint", news.iamEndpoint, out);
+    const context = news.context;
+    if (context !== undefined && context !== null && !isUnknown(context) && context !== "internal" && context !== "external") {
+        out.push({ property: "context", reason: `context must be "internal" or "external", got ${JSON.stringify(context)}` });
+    }
+    checkInteger("renewBeforeDays", news.renewBeforeDays, 0, 1826, out);
+    checkInteger("maxRetries", news.maxRetries, 0, 20, out);
+    checkInteger("timeoutSeconds", news.timeoutSeconds, 1, 600, out);
+    checkBoolean("legacyApi", news.legacyApi, out);
+    checkBoolean("revokeOnDelete", news.revokeOnDelete, out);
+    if (news.legacyApi === true && expiresAt !== undefined && expiresAt !== null) {
+        out.push({ property: "expiresAt", reason: "the deprecated GET used by legacyApi takes no expiry: remove expiresAt or legacyApi" });
+    }
+    for (const f of ["accessKey", "secretKey", "securityToken", "authToken"]) checkString(f, news[f], out);
+    const hasAk = news.accessKey !== undefined && news.accessKey !== null;
+    const hasSk = news.secretKey !== undefined && news.secretKey !== null;
+    if (hasAk !== hasSk) out.push({ property: hasAk ? "secretKey" : "accessKey", reason: "accessKey and secretKey must be given together" });
+    if (news.securityToken !== undefined && news.securityToken !== null && !hasAk) out.push({ property: "securityToken", reason: "securityToken needs accessKey and secretKey (temporary AK/SK)" });
+    return out;
+}
