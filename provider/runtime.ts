@@ -12,6 +12,11 @@ import { validateInputs } from "./validate";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
+/** The host refuses a whole result that holds an `undefined` ("Unexpected struct type"): drop such keys. */
+function defined<T extends object>(o: T): T {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
 /** Stack config handed over by the host's `configure` (whole stack, namespaced keys). */
 let stackConfig: ConfigSource = EMPTY_CONFIG;
 
@@ -77,7 +82,7 @@ export async function diff(id: string, olds: ClusterCertState, news: ClusterCert
 
 export async function create(inputs: ClusterCertInputs): Promise<pulumi.dynamic.CreateResult> {
     const state = await issueCertificate(inputs, environment());
-    return { id: `${state.clusterId}:${state.serialNumber}`, outs: state };
+    return { id: `${state.clusterId}:${state.serialNumber}`, outs: defined(state) };
 }
 
 export async function read(id: string, props: ClusterCertState): Promise<pulumi.dynamic.ReadResult> {
@@ -91,12 +96,12 @@ export async function read(id: string, props: ClusterCertState): Promise<pulumi.
 
 export async function update(_id: string, olds: ClusterCertState, news: ClusterCertInputs): Promise<pulumi.dynamic.UpdateResult> {
     return redacting(news, environment(), async () => ({
-        outs: {
+        outs: defined({
             ...rerenderState(olds, news.context),
             renewBeforeDays: news.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS,
             legacyApi: news.legacyApi ?? false,
             revokeOnDelete: news.revokeOnDelete ?? false,
-        },
+        }),
     }));
 }
 
