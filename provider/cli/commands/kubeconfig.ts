@@ -1,0 +1,130 @@
+/**
+ * `cce-clustercert kubeconfig --exec`: prints a kubeconfig whose user runs
+ * `cce-clustercert exec-credential`. The server and CA come from `--server`/`--ca-file`, or else from
+ * one clustercert call made through the exec-credential cache (so the certificate it returns serves
+ * kubectl's first request). Without `--exec` it is `get` printing the kubeconfig.
+ */
+import { promises as fs } from "node:fs";
+import * as path from "node:path";
+import { rerenderState } from "../../outputs";
+import type { ClusterCertInputs } from "../../types";
+import { booleanFlag, choiceFlag, HELP_FLAG, inputsFromFlags, parseFlags, stringFlag, TARGET_FLAGS, UsageError, type Flags, type FlagSpecs } from "../args";
+import { EXEC_API_CHOICES, execApiVersion } from "../exec-api";
+import { DEFAULT_EXEC_COMMAND, renderExecKubeconfig, type ExecKubeconfigParams } from "../exec-kubeconfig";
+import { EXIT_OK } from "../exit-codes";
+import { note, type CliIo } from "../io";
+import { EXEC_DEFAULT_DURATION_DAYS, obtainForExec } from "../obtain";
+import { resolveCliTarget, resolveRequest } from "../request";
+import { splitWords } from "../shell-words";
+import { KUBECONFIG_HELP } from "../usage";
+import { rejectFixedExpiry } from "./exec-credential";
+import { runGet } from "./get";
+
+const EXEC_ONLY_FLAGS: FlagSpecs = {
+    exec: { type: "boolean" },
+    server: { type: "string" },
+    "ca-file": { type: "string" },
+    "insecure-skip-tls-verify": { type: "boolean" },
+    command: { type: "string" },
+    "api-version": { type: "string" },
+};
+
+export const KUBECONFIG_FLAGS: FlagSpecs = { ...TARGET_FLAGS, ...HELP_FLAG, ...EXEC_ONLY_FLAGS };
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+
+async function readCaFile(file: string, io: CliIo): Promise<string> {
+    const full = path.resolve(io.cwd, file);
+    let text: string;
+    try {
+        text = await fs.readFile(full, "utf8");
+    } catch (e) {
+        throw new UsageError(`--ca-file ${full} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+    }
+    if (!PEM_CERTIFICATE.test(text)) throw new UsageError(`--ca-file ${full} holds no PEM certificate`);
+    return text;
+}
+
+/** The flags kubectl's plugin invocation repeats besides the target: only those given here. */
+function passThrough(inputs: ClusterCertInputs): string[] {
+    const out: string[] = [];
+    if (inputs.legacyApi === true) out.push("--legacy-api");
+    if (inputs.maxRetries !== undefined) out.push(`--max-retries=${inputs.maxRetries}`);
+    if (inputs.timeoutSeconds !== undefined) out.push(`--timeout-seconds=${inputs.timeoutSeconds}`);
+    return out;
+}
+
+type Server = Pick<ExecKubeconfigParams, "server" | "caCertificate" | "insecureSkipTlsVerify" | "context" | "projectId" | "region">;
+
+async function serverFromFlags(flags: Flags, inputs: ClusterCertInputs, io: CliIo): Promise<Server> {
+    const server = stringFlag(flags, "server") as string;
+    let url: URL;
+    try {
+        url = new URL(server);
+    } catch {
+        throw new UsageError(`--server ${JSON.stringify(server)} is not a URL`);
+    }
+    if (url.protocol !== "https:") throw new UsageError("--server must be an https:// URL");
+    const caFile = stringFlag(flags, "ca-file");
+    const insecure = booleanFlag(flags, "insecure-skip-tls-verify");
+    if (caFile !== undefined && insecure) throw new UsageError("give either --ca-file or --insecure-skip-tls-verify, not both");
+    const target = resolveCliTarget(inputs, io);
+    return {
+        server,
+        ...(caFile !== undefined ? { caCertificate: await readCaFile(caFile, io) } : {}),
+        insecureSkipTlsVerify: insecure,
+        ...(inputs.context !== undefined ? { context: inputs.context } : {}),
+        ...(target.projectId !== undefined ? { projectId: target.projectId } : {}),
+        ...(target.region !== undefined ? { region: target.region } : {}),
+    };
+}
+
+async function serverFromApi(inputs: ClusterCertInputs, io: CliIo): Promise<Server> {
+    const { context, ...withoutContext } = inputs;
+    const { state, fromCache } = await obtainForExec(resolveRequest(withoutContext, io), io);
+    const chosen = rerenderState(state, context);
+    note(io, `${fromCache ? "used the cached certificate" : "obtained a certificate (cached for exec-credential)"}; server ${chosen.server} (context ${chosen.currentContext})`);
+    return {
+        server: chosen.server,
+        ...(chosen.clusterCaCertificate !== undefined ? { caCertificate: chosen.clusterCaCertificate } : {}),
+        insecureSkipTlsVerify: chosen.insecureSkipTlsVerify,
+        context: chosen.currentContext === "external" ? "external" : "internal",
+        projectId: state.projectId,
+        ...(state.region !== undefined ? { region: state.region } : {}),
+    };
+}
+
+export async function runKubeconfig(argv: readonly string[], io: CliIo): Promise<number> {
+    const flags = parseFlags(argv, KUBECONFIG_FLAGS);
+    if (booleanFlag(flags, "help")) {
+        io.stdout(KUBECONFIG_HELP);
+        return EXIT_OK;
+    }
+    if (!booleanFlag(flags, "exec")) {
+        const misplaced = Object.keys(EXEC_ONLY_FLAGS).filter((f) => flags[f] !== undefined);
+        if (misplaced.length > 0) throw new UsageError(`${misplaced.map((f) => `--${f}`).join(", ")} need${misplaced.length === 1 ? "s" : ""} --exec`);
+        return runGet([...argv, "--format", "kubeconfig"], io);
+    }
+    rejectFixedExpiry(argv);
+    if (flags.server === undefined && (flags["ca-file"] !== undefined || flags["insecure-skip-tls-verify"] !== undefined)) {
+        throw new UsageError("--ca-file and --insecure-skip-tls-verify go with --server");
+    }
+    const inputs = inputsFromFlags(flags, io.now());
+    const command = flags.command !== undefined ? splitWords(stringFlag(flags, "command") as string) : [...DEFAULT_EXEC_COMMAND];
+    const apiVersion = execApiVersion(choiceFlag(flags, "api-version", EXEC_API_CHOICES));
+    const target = resolveCliTarget(inputs, io);
+    const server = flags.server !== undefined ? await serverFromFlags(flags, inputs, io) : await serverFromApi(inputs, io);
+    io.stdout(
+        renderExecKubeconfig({
+            clusterId: inputs.clusterId,
+            endpoint: target.endpoint,
+            ...(inputs.iamEndpoint !== undefined ? { iamEndpoint: target.iamEndpoint } : {}),
+            duration: inputs.duration ?? EXEC_DEFAULT_DURATION_DAYS,
+            ...server,
+            command,
+            apiVersion,
+            extraArgs: passThrough(inputs),
+        }),
+    );
+    return EXIT_OK;
+}

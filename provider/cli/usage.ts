@@ -1,0 +1,108 @@
+/**
+ * The `--help` texts of the program and of each command.
+ */
+
+const TARGET = `Target (flags first, then the environment, like the ClusterCert resource):
+  --cluster-id ID          the CCE cluster id (required)
+  --project-id ID          project of the cluster; env HW_PROJECT_ID; else discovered from the region via IAM
+  --region NAME            e.g. eu-west-0; env HW_REGION_NAME (or OS_REGION_NAME)
+  --endpoint URL           CCE endpoint; default https://cce.<region>.myhuaweicloud.com (env HW_CLOUD swaps the domain)
+  --iam-endpoint URL       IAM endpoint; env HW_IAM_ENDPOINT; default https://iam.<region>.<cloud>
+  --legacy-api             use the deprecated GET (clusters older than v1.13)
+  --max-retries N          retries of throttled or failed requests; env HW_MAX_RETRIES; default 5
+  --timeout-seconds N      time limit per request; default 30`;
+
+const CREDENTIALS = `Credentials (environment only, never flags), first found wins:
+  HW_ACCESS_KEY + HW_SECRET_KEY [+ HW_SECURITY_TOKEN], or HW_AUTH_TOKEN
+  HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK [+ HUAWEICLOUD_SDK_SECURITY_TOKEN]
+  CLOUD_SDK_AK + CLOUD_SDK_SK
+  HW_USER_NAME + HW_USER_PASSWORD + HW_DOMAIN_NAME (IAM password token)
+  NODE_EXTRA_CA_CERTS, HTTPS_PROXY and NO_PROXY are honoured.`;
+
+const EXIT_CODES = `Exit codes:
+  0 ok   1 local failure (files, cache)   2 bad usage (flags, missing region, file exists without --force)
+  3 authentication/permission (no credentials, 401, 403)   4 not found (404)   5 other API or network error`;
+
+export const MAIN_HELP = `cce-clustercert: X.509 client certificates and kubeconfigs for Huawei Cloud CCE clusters
+
+Usage:
+  cce-clustercert get --cluster-id ID [options]              obtain a certificate: files, kubeconfig or JSON
+  cce-clustercert kubeconfig --exec --cluster-id ID [options] print a kubeconfig whose user runs exec-credential
+  cce-clustercert exec-credential --cluster-id ID [options]   print a kubectl ExecCredential (cached certificate)
+  cce-clustercert help [COMMAND] | COMMAND --help | --version
+
+${CREDENTIALS}
+
+${EXIT_CODES}
+`;
+
+export const GET_HELP = `Usage: cce-clustercert get --cluster-id ID [options]
+
+Asks CCE for a new client certificate (one clustercert call) and writes it out.
+
+Output:
+  --format FORMAT          kubeconfig | json | files
+                           default: files with --out-dir, else kubeconfig (printed on stdout)
+  --out-dir DIR            write into DIR (created 0700 if missing), files mode 0600:
+                             files: kubeconfig, ca.crt, client.crt, client.key
+                             kubeconfig: kubeconfig; json: clustercert.json
+                           (--format files without --out-dir writes into the current directory)
+  --force                  replace existing files (atomically); without it nothing is overwritten
+  --duration DAYS          -1 (maximum, 5 years) or 1..1827; default 365
+  --expires-at DATE        RFC 3339 date or time, 15 minutes to 5 years ahead (instead of --duration)
+  --context NAME           internal | external: which context the kubeconfig selects; default CCE's choice
+The expiry is printed on stderr.
+
+${TARGET}
+
+${CREDENTIALS}
+
+${EXIT_CODES}
+`;
+
+export const KUBECONFIG_HELP = `Usage: cce-clustercert kubeconfig --exec --cluster-id ID [options]
+
+Prints a kubeconfig whose user is a client-go exec plugin running
+  cce-clustercert exec-credential --cluster-id ID --project-id P --region R --endpoint URL --duration=N
+so kubectl obtains (and caches) short-lived certificates itself.
+
+The server URL and CA come from one clustercert call (the certificate it returns is put in the
+exec-credential cache, so kubectl's first call needs no second one), unless --server is given:
+  --server URL             the API server URL; then no API call is made
+  --ca-file FILE           with --server: the API server's CA (PEM); default: the system's roots
+  --insecure-skip-tls-verify  with --server: do not verify the server (CCE's external endpoint)
+Options:
+  --exec                   required (without it: the same as \`get\`, printing a kubeconfig with the certificate)
+  --context NAME           internal | external: which server to use; default CCE's choice (external if bound)
+  --duration DAYS          validity of each certificate the plugin obtains; default 1
+  --command CMD            the program kubectl runs, split like a shell would; default "cce-clustercert"
+                           (found on kubectl's PATH), e.g. --command "node /opt/cce/dist/provider/cli/main.js"
+  --api-version V          v1 (kubectl >= 1.22, default) | v1beta1 (older kubectl)
+
+${TARGET}
+
+${CREDENTIALS}
+The plugin reads the credentials from kubectl's environment.
+
+${EXIT_CODES}
+`;
+
+export const EXEC_CREDENTIAL_HELP = `Usage: cce-clustercert exec-credential --cluster-id ID [options]
+
+The kubectl credential plugin: prints an ExecCredential (clientCertificateData, clientKeyData,
+expirationTimestamp) on stdout. The certificate is cached (files 0600) under
+$XDG_CACHE_HOME/cce-clustercert or ~/.cache/cce-clustercert, keyed by endpoint, project, cluster and
+identity (access key id or token hash), and reused until it is within min(10 minutes, 20 % of its
+lifetime) of expiry. Concurrent invocations wait for one another and mint once.
+
+Options:
+  --duration DAYS          validity of a new certificate; default 1
+  --api-version V          v1 | v1beta1 when kubectl does not say (KUBERNETES_EXEC_INFO); default v1
+  --refresh                replace the cached certificate (e.g. after clustercertrevoke) with a new one
+
+${TARGET}
+
+${CREDENTIALS}
+
+${EXIT_CODES}
+`;
