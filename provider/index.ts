@@ -6,4 +6,4 @@
  */
 export { ClusterCert, CLUSTER_CERT_MODULE, CLUSTER_CERT_TYPE, type ClusterCertArgs, type ClusterCertOutputs } from "./resource";
 export { clusterCertProvider } from "./provider";
-export { SECRET_OUTPUTS, type ApiCall, type ContextName, type Endpoints } from "./types";
+export { SECRET_OUTPUTS, type ApiCall, type ContextName, type Endpoints, type Mode } from "./types";

@@ -10,8 +10,9 @@ import { authFor, discoverProjectId } from "./iam";
 import { buildState, type Requested } from "./outputs";
 import { defaultPolicy } from "./retry";
 import { credentialValues, resolveCredentials, resolveMaxRetries, resolveTarget, type ConfigSource, type Credentials, type Env } from "./settings";
-import type { ClusterCertInputs, ClusterCertState } from "./types";
+import type { ClusterCertInputs, ClusterCertState, ExecState, StoredState } from "./types";
 import { parseRfc3339 } from "./validate";
+import { renderExecKubeconfig } from "./cli/exec-kubeconfig";
 
 export const DEFAULT_DURATION_DAYS = 365;
 export const DEFAULT_RENEW_BEFORE_DAYS = 30;
@@ -33,12 +34,41 @@ export function requestedOf(inputs: ClusterCertInputs, projectId: string, endpoi
         projectId,
         ...(region !== undefined ? { region } : {}),
         endpoint,
-        ...(inputs.expiresAt !== undefined ? { requestedExpiresAt: inputs.expiresAt } : { duration: inputs.duration ?? DEFAULT_DURATION_DAYS }),
+        ...(inputs.expiresAt !== undefined
+            ? { requestedExpiresAt: inputs.expiresAt }
+            : { duration: inputs.duration ?? (inputs.mode === "exec" ? EXEC_DURATION_DAYS : DEFAULT_DURATION_DAYS) }),
         ...(inputs.context !== undefined ? { context: inputs.context } : {}),
         renewBeforeDays: inputs.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS,
         legacyApi: inputs.legacyApi ?? false,
         revokeOnDelete: inputs.revokeOnDelete ?? false,
+        mode: inputs.mode ?? "certificate",
+        ...(inputs.execCommand !== undefined ? { execCommand: inputs.execCommand } : {}),
     };
+}
+
+/** Default validity of the certificates the exec plugin obtains, and of the one exec mode mints to learn the endpoints. */
+export const EXEC_DURATION_DAYS = 1;
+
+/**
+ * exec mode: the outputs without the certificate, the key and their facts; the kubeconfig runs the
+ * exec plugin against the server of the chosen context.
+ */
+export function toExecState(state: ClusterCertState, iamEndpoint: string | undefined): ExecState {
+    const { clientCertificate: _c, clientKey: _k, fingerprint: _f, serialNumber: _s, issuedAt: _i, expiresAt: _e, ...rest } = state;
+    const kubeconfig = renderExecKubeconfig({
+        clusterId: state.clusterId,
+        projectId: state.projectId,
+        ...(state.region !== undefined ? { region: state.region } : {}),
+        endpoint: state.endpoint,
+        ...(iamEndpoint !== undefined ? { iamEndpoint } : {}),
+        duration: state.duration ?? EXEC_DURATION_DAYS,
+        context: state.currentContext === "external" ? "external" : "internal",
+        server: state.server,
+        ...(state.clusterCaCertificate !== undefined ? { caCertificate: state.clusterCaCertificate } : {}),
+        insecureSkipTlsVerify: state.insecureSkipTlsVerify,
+        ...(state.execCommand !== undefined ? { command: state.execCommand } : {}),
+    });
+    return { ...rest, mode: "exec", kubeconfig };
 }
 
 export function callOptions(inputs: Pick<ClusterCertInputs, "maxRetries" | "timeoutSeconds">, environment: Environment): CallOptions {
@@ -73,19 +103,32 @@ export async function redacting<T>(inputs: ClusterCertInputs, environment: Envir
 
 /** Asks CCE for a new client certificate and returns the resource outputs describing it. */
 export async function issueCertificate(inputs: ClusterCertInputs, environment: Environment): Promise<ClusterCertState> {
+    return (await issue(inputs, environment, false)).state;
+}
+
+/** The outputs of a new resource: a certificate, or in exec mode only how to obtain one. */
+export async function issueForResource(inputs: ClusterCertInputs, environment: Environment): Promise<StoredState> {
+    const { state, iamEndpoint } = await issue(inputs, environment, inputs.mode === "exec");
+    return inputs.mode === "exec" ? toExecState(state, iamEndpoint) : state;
+}
+
+async function issue(inputs: ClusterCertInputs, environment: Environment, exec: boolean): Promise<{ state: ClusterCertState; iamEndpoint?: string }> {
     return redacting(inputs, environment, async (creds) => {
         const target = resolveTarget(inputs, environment.config, environment.env);
         const opts = callOptions(inputs, environment);
         const auth = await authFor(creds(), target.iamEndpoint, target.region, opts);
         const projectId = target.projectId ?? (await discoverProjectId(target.iamEndpoint, target.region as string, auth, opts));
-        const expireAt = inputs.expiresAt !== undefined ? parseRfc3339(inputs.expiresAt) : undefined;
+        // exec mode mints one short certificate only to learn the servers and the CA; its key is discarded.
+        const expireAt = !exec && inputs.expiresAt !== undefined ? parseRfc3339(inputs.expiresAt) : undefined;
+        const duration = exec ? EXEC_DURATION_DAYS : inputs.duration ?? DEFAULT_DURATION_DAYS;
         const answer = await issueClusterCert(
-            { endpoint: target.endpoint, projectId, clusterId: inputs.clusterId, duration: inputs.duration ?? DEFAULT_DURATION_DAYS, expireAt, legacyApi: inputs.legacyApi },
+            { endpoint: target.endpoint, projectId, clusterId: inputs.clusterId, duration, expireAt, legacyApi: inputs.legacyApi },
             auth,
             opts,
         );
         try {
-            return buildState(requestedOf(inputs, projectId, target.endpoint, target.region), answer, opts.now());
+            const state = buildState(requestedOf(inputs, projectId, target.endpoint, target.region), answer, opts.now());
+            return { state, ...(target.iamEndpoint !== undefined ? { iamEndpoint: target.iamEndpoint } : {}) };
         } catch (e) {
             throw new MalformedAnswerError("CCE clustercert", (e as Error).message, answer.requestId);
         }
@@ -96,7 +139,7 @@ export async function issueCertificate(inputs: ClusterCertInputs, environment: E
  * Revokes every certificate of the state's user on its cluster. A cluster or user that is already
  * gone (404/409) is a warning: there is nothing left to revoke.
  */
-export async function revokeCertificate(state: ClusterCertState, inputs: ClusterCertInputs, environment: Environment): Promise<void> {
+export async function revokeCertificate(state: StoredState, inputs: ClusterCertInputs, environment: Environment): Promise<void> {
     await redacting(inputs, environment, async (creds) => {
         const opts = callOptions(inputs, environment);
         const target = resolveTarget({ ...inputs, clusterId: state.clusterId, endpoint: state.endpoint, projectId: state.projectId, region: state.region }, environment.config, environment.env);

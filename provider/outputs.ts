@@ -11,7 +11,7 @@ import type { ApiCall, ClusterCertState, ContextName } from "./types";
 /** What the certificate was requested for: the resolved inputs that are kept in state. */
 export type Requested = Pick<
     ClusterCertState,
-    "clusterId" | "projectId" | "region" | "endpoint" | "duration" | "requestedExpiresAt" | "context" | "renewBeforeDays" | "legacyApi" | "revokeOnDelete"
+    "clusterId" | "projectId" | "region" | "endpoint" | "duration" | "requestedExpiresAt" | "context" | "renewBeforeDays" | "legacyApi" | "revokeOnDelete" | "mode" | "execCommand"
 >;
 
 export interface Answer {

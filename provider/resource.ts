@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { clusterCertProvider } from "./provider";
-import { SECRET_OUTPUTS, type ApiCall, type ClusterCertInputs, type ContextName, type Endpoints } from "./types";
+import { SECRET_OUTPUTS, type ApiCall, type ClusterCertInputs, type ContextName, type Endpoints, type Mode } from "./types";
 
 /** The type token is `pulumi-nodejs:dynamic/cce:ClusterCert`. */
 export const CLUSTER_CERT_MODULE = "cce";
@@ -27,12 +27,13 @@ export interface ClusterCertOutputs {
     renewBeforeDays: number;
     legacyApi: boolean;
     revokeOnDelete: boolean;
-    /** Secret. The API's kubeconfig as YAML, `current-context` set to the chosen context. */
+    mode: Mode;
+    /** Secret. The API's kubeconfig as YAML, `current-context` set to the chosen context (exec mode: a kubeconfig running the exec plugin). */
     kubeconfig: string;
-    /** Secret. PEM. */
-    clientCertificate: string;
-    /** Secret. PEM. */
-    clientKey: string;
+    /** Secret. PEM. Absent in exec mode. */
+    clientCertificate?: string;
+    /** Secret. PEM. Absent in exec mode. */
+    clientKey?: string;
     /** Secret. PEM; absent when the API sent no CA data. */
     clusterCaCertificate?: string;
     server: string;
@@ -40,16 +41,17 @@ export interface ClusterCertOutputs {
     currentContext: string;
     insecureSkipTlsVerify: boolean;
     userId: string;
-    fingerprint: string;
-    serialNumber: string;
-    issuedAt: string;
-    expiresAt: string;
+    /** This and the three below are absent in exec mode. */
+    fingerprint?: string;
+    serialNumber?: string;
+    issuedAt?: string;
+    expiresAt?: string;
     portId?: string;
     apiCall: ApiCall;
 }
 
 const OUTPUT_NAMES: readonly (keyof ClusterCertOutputs)[] = [
-    "projectId", "region", "endpoint", "requestedExpiresAt", "renewBeforeDays", "legacyApi", "revokeOnDelete",
+    "projectId", "region", "endpoint", "requestedExpiresAt", "renewBeforeDays", "legacyApi", "revokeOnDelete", "mode",
     "kubeconfig", "clientCertificate", "clientKey", "clusterCaCertificate", "server", "endpoints", "currentContext",
     "insecureSkipTlsVerify", "userId", "fingerprint", "serialNumber", "issuedAt", "expiresAt", "portId", "apiCall",
 ];
@@ -67,6 +69,8 @@ export class ClusterCert extends pulumi.dynamic.Resource {
     declare public readonly renewBeforeDays: pulumi.Output<number>;
     declare public readonly legacyApi: pulumi.Output<boolean>;
     declare public readonly revokeOnDelete: pulumi.Output<boolean>;
+    /** "certificate" (default) or "exec" (no key in state; the kubeconfig runs `cce-clustercert exec-credential`). */
+    declare public readonly mode: pulumi.Output<Mode>;
     /** Secret: the kubeconfig (YAML) for the Kubernetes provider. */
     public readonly kubeconfig: pulumi.Output<string>;
     /** Secret: the client certificate (PEM). */

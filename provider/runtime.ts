@@ -4,10 +4,11 @@
  * here, at call time: never captured in the serialized provider.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { DEFAULT_DURATION_DAYS, DEFAULT_RENEW_BEFORE_DAYS, issueCertificate, redacting, revokeCertificate, type Environment } from "./operations";
+import { randomBytes } from "node:crypto";
+import { DEFAULT_DURATION_DAYS, DEFAULT_RENEW_BEFORE_DAYS, EXEC_DURATION_DAYS, issueForResource, redacting, revokeCertificate, type Environment } from "./operations";
 import { rerenderState } from "./outputs";
 import { EMPTY_CONFIG, resolveTarget, type ConfigSource } from "./settings";
-import type { ClusterCertInputs, ClusterCertState } from "./types";
+import { isExecState, type ClusterCertInputs, type ClusterCertState, type StoredState } from "./types";
 import { validateInputs } from "./validate";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -45,7 +46,7 @@ export function renewalWindowMs(state: Pick<ClusterCertState, "issuedAt" | "expi
     return Math.min(renewBeforeDays * DAY_MS, lifetime / 3);
 }
 
-export async function diff(id: string, olds: ClusterCertState, news: ClusterCertInputs): Promise<pulumi.dynamic.DiffResult> {
+export async function diff(id: string, olds: StoredState, news: ClusterCertInputs): Promise<pulumi.dynamic.DiffResult> {
     const env = environment();
     const replaces: string[] = [];
     if (news.clusterId !== olds.clusterId) replaces.push("clusterId");
@@ -61,11 +62,19 @@ export async function diff(id: string, olds: ClusterCertState, news: ClusterCert
         if (target.endpoint !== olds.endpoint) replaces.push("endpoint");
     }
     if ((news.expiresAt !== undefined || olds.requestedExpiresAt !== undefined) && news.expiresAt !== olds.requestedExpiresAt) replaces.push("expiresAt");
-    if (news.expiresAt === undefined && (news.duration ?? DEFAULT_DURATION_DAYS) !== olds.duration) replaces.push("duration");
+    const exec = isExecState(olds);
+    const defaultDuration = exec ? EXEC_DURATION_DAYS : DEFAULT_DURATION_DAYS;
+    if (news.expiresAt === undefined && (news.duration ?? defaultDuration) !== (olds.duration ?? defaultDuration)) replaces.push("duration");
+    if ((news.mode ?? "certificate") !== (olds.mode ?? "certificate")) replaces.push("mode");
+    if (exec) {
+        // The exec kubeconfig holds one server and the command: a new one is rendered from a fresh answer.
+        if (news.context !== olds.context) replaces.push("context");
+        if (JSON.stringify(news.execCommand) !== JSON.stringify(olds.execCommand)) replaces.push("execCommand");
+    }
     const renewBeforeDays = news.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS;
     const now = env.now().getTime();
-    const expiresAt = Date.parse(olds.expiresAt);
-    if (!Number.isNaN(expiresAt) && expiresAt - now <= renewalWindowMs(olds, renewBeforeDays)) {
+    const expiresAt = exec ? NaN : Date.parse(olds.expiresAt);
+    if (!exec && !Number.isNaN(expiresAt) && expiresAt - now <= renewalWindowMs(olds, renewBeforeDays)) {
         replaces.push("expiresAt");
         env.log(
             `${id}: the client certificate ${expiresAt <= now ? "expired" : "expires"} at ${olds.expiresAt}, ` +
@@ -81,11 +90,13 @@ export async function diff(id: string, olds: ClusterCertState, news: ClusterCert
 }
 
 export async function create(inputs: ClusterCertInputs): Promise<pulumi.dynamic.CreateResult> {
-    const state = await issueCertificate(inputs, environment());
-    return { id: `${state.clusterId}:${state.serialNumber}`, outs: defined(state) };
+    const state = await issueForResource(inputs, environment());
+    // exec mode stores no certificate whose serial could name the resource.
+    const id = isExecState(state) ? `${state.clusterId}:exec-${randomBytes(8).toString("hex")}` : `${state.clusterId}:${state.serialNumber}`;
+    return { id, outs: defined(state) };
 }
 
-export async function read(id: string, props: ClusterCertState): Promise<pulumi.dynamic.ReadResult> {
+export async function read(id: string, props: StoredState): Promise<pulumi.dynamic.ReadResult> {
     if (typeof props.kubeconfig !== "string" || typeof props.clusterId !== "string") {
         throw new Error(
             `ClusterCert ${id} cannot be read or imported: its private key exists only in the state of the stack that created it. Create a new ClusterCert instead.`,
@@ -94,10 +105,11 @@ export async function read(id: string, props: ClusterCertState): Promise<pulumi.
     return { id, props };
 }
 
-export async function update(_id: string, olds: ClusterCertState, news: ClusterCertInputs): Promise<pulumi.dynamic.UpdateResult> {
+export async function update(_id: string, olds: StoredState, news: ClusterCertInputs): Promise<pulumi.dynamic.UpdateResult> {
     return redacting(news, environment(), async () => ({
         outs: defined({
-            ...rerenderState(olds, news.context),
+            // exec mode: a context change replaces (see diff), so only the stored flags change here.
+            ...(isExecState(olds) ? olds : rerenderState(olds, news.context)),
             renewBeforeDays: news.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS,
             legacyApi: news.legacyApi ?? false,
             revokeOnDelete: news.revokeOnDelete ?? false,
@@ -105,7 +117,7 @@ export async function update(_id: string, olds: ClusterCertState, news: ClusterC
     }));
 }
 
-async function deleteResource(id: string, props: ClusterCertState): Promise<void> {
+async function deleteResource(id: string, props: StoredState): Promise<void> {
     // A certificate cannot be deleted: without revokeOnDelete it simply stops being used.
     if (!props.revokeOnDelete) return;
     const env = environment();

@@ -6,6 +6,13 @@
 /** Which kubeconfig context the outputs describe. */
 export type ContextName = "internal" | "external";
 
+/**
+ * `certificate` (default): the certificate and its key are stored (as secrets) and the kubeconfig embeds them.
+ * `exec`: no key is stored; the kubeconfig runs `cce-clustercert exec-credential`, which obtains short-lived
+ * certificates on demand on the machine that uses it.
+ */
+export type Mode = "certificate" | "exec";
+
 /** Which API call issued the certificate: the current POST or the deprecated GET (clusters < v1.13). */
 export type ApiCall = "POST" | "GET";
 
@@ -33,6 +40,9 @@ export interface ClusterCertInputs {
     secretKey?: string;
     securityToken?: string;
     authToken?: string;
+    mode?: Mode;
+    /** exec mode: the program (and leading arguments) kubectl runs. Default ["cce-clustercert"]. */
+    execCommand?: string[];
 }
 
 export interface Endpoints {
@@ -52,6 +62,9 @@ export interface ClusterCertState {
     renewBeforeDays: number;
     legacyApi: boolean;
     revokeOnDelete: boolean;
+    /** Absent in states written before exec mode existed: "certificate". */
+    mode?: Mode;
+    execCommand?: string[];
     // What the API answered.
     kubeconfig: string;
     clientCertificate: string;
@@ -68,6 +81,19 @@ export interface ClusterCertState {
     expiresAt: string;
     portId?: string;
     apiCall: ApiCall;
+}
+
+/** The outputs that describe a stored certificate: absent in exec mode. */
+export type CertificateFacts = "clientCertificate" | "clientKey" | "fingerprint" | "serialNumber" | "issuedAt" | "expiresAt";
+
+/** The outputs of an exec-mode resource: no certificate, no key. */
+export type ExecState = Omit<ClusterCertState, CertificateFacts> & { mode: "exec" };
+
+/** What a resource stores: a certificate, or (exec mode) only how to obtain one. */
+export type StoredState = ClusterCertState | ExecState;
+
+export function isExecState(s: StoredState): s is ExecState {
+    return s.mode === "exec";
 }
 
 /** Output names that hold key material or the kubeconfig: always Pulumi secrets. */

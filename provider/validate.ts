@@ -20,7 +20,7 @@ const MAX_EXPIRY_MS = 5 * 366 * 24 * 60 * 60 * 1000;
 const KNOWN_INPUTS = new Set([
     "clusterId", "projectId", "region", "duration", "expiresAt", "endpoint", "iamEndpoint", "context",
     "renewBeforeDays", "legacyApi", "revokeOnDelete", "maxRetries", "timeoutSeconds",
-    "accessKey", "secretKey", "securityToken", "authToken", "__provider",
+    "accessKey", "secretKey", "securityToken", "authToken", "mode", "execCommand", "__provider",
 ]);
 
 function isUnknown(v: unknown): boolean {
@@ -121,6 +121,19 @@ export function validateInputs(news: Record<string, unknown>, now: Date): CheckF
     checkBoolean("revokeOnDelete", news.revokeOnDelete, out);
     if (news.legacyApi === true && expiresAt !== undefined && expiresAt !== null) {
         out.push({ property: "expiresAt", reason: "the deprecated GET used by legacyApi takes no expiry: remove expiresAt or legacyApi" });
+    }
+    const mode = news.mode;
+    if (mode !== undefined && mode !== null && !isUnknown(mode) && mode !== "certificate" && mode !== "exec") {
+        out.push({ property: "mode", reason: `mode must be "certificate" or "exec", got ${JSON.stringify(mode)}` });
+    }
+    if (mode === "exec" && expiresAt !== undefined && expiresAt !== null) {
+        out.push({ property: "expiresAt", reason: "exec mode obtains short-lived certificates on demand: use duration (days per certificate), not expiresAt" });
+    }
+    const cmd = news.execCommand;
+    if (cmd !== undefined && cmd !== null && !isUnknown(cmd)) {
+        if (!Array.isArray(cmd) || cmd.length === 0 || cmd.some((w) => typeof w !== "string" || w === "")) {
+            out.push({ property: "execCommand", reason: 'execCommand must be a non-empty list of words, e.g. ["cce-clustercert"] or ["npx", "cce-clustercert"]' });
+        } else if (mode !== "exec") out.push({ property: "execCommand", reason: 'execCommand is used only with mode: "exec"' });
     }
     for (const f of ["accessKey", "secretKey", "securityToken", "authToken"]) checkString(f, news[f], out);
     const hasAk = news.accessKey !== undefined && news.accessKey !== null;
