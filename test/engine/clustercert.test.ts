@@ -185,6 +185,11 @@ describe("ClusterCert through the real dynamic-provider host", function () {
             assert.equal(res.state.outputs.projectId, PROJECT.id);
             assert.equal(emu.calls.count({ route: "iam-tokens" }) - before.tokens, 1);
             assert.equal(emu.calls.count({ route: "iam-projects" }) - before.projects, 1);
+            // A second certificate in the same host reuses the cached token and project id.
+            await e3.up(undefined, await registered({ clusterId: PUBLIC.id, endpoint: emu.url, iamEndpoint: emu.url }, "pw2"), { name: "pw2", type: TYPE });
+            assert.equal(emu.calls.count({ route: "iam-tokens" }) - before.tokens, 1, "the IAM token is cached per process");
+            assert.equal(emu.calls.count({ route: "iam-projects" }) - before.projects, 1, "the project id is cached per process");
+            assert.equal(emu.calls.filter({ route: "clustercert" }).slice(-2).every((c) => c.auth === "token"), true);
         } finally {
             await e3.stop();
         }
