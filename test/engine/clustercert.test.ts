@@ -35,6 +35,8 @@ function baseEnv(emu: CceEmulator, extra: Record<string, string> = {}): NodeJS.P
 }
 
 const AKSK_ENV = { HW_ACCESS_KEY: CRED.accessKey, HW_SECRET_KEY: CRED.secretKey };
+/** Temporary credentials: requests must carry X-Security-Token, and it is signed. */
+const TEMP = { accessKey: "TEMPORARYACCESSKEY01", secretKey: "TemporarySecretKey0123456789abcdefghijkl", securityToken: "gQpzZWN1cml0eS10b2tlbi1wbGFudGVk" };
 
 /** Every `pulumi up` registers the resource again with its options, additionalSecretOutputs included. */
 function up(engine: Engine, state: ResourceState | undefined, inputs: PropertyMap, name = "cert") {
@@ -51,7 +53,7 @@ describe("ClusterCert through the real dynamic-provider host", function () {
     const posts = () => emu.calls.count({ route: "clustercert" });
 
     before(async () => {
-        emu = await CceEmulator.start({ ...opts, keyType: "ec" });
+        emu = await CceEmulator.start({ ...opts, credentials: [...opts.credentials!, TEMP], keyType: "ec" });
         engine = await Engine.start({ cwd: REPO_ROOT, env: baseEnv(emu, AKSK_ENV), config: { "huaweicloud:region": PROJECT.name } });
         inputs = await registered({ clusterId: PUBLIC.id, projectId: PROJECT.id, endpoint: emu.url, iamEndpoint: emu.url, duration: 30 });
     });
@@ -192,6 +194,26 @@ describe("ClusterCert through the real dynamic-provider host", function () {
             assert.equal(emu.calls.filter({ route: "clustercert" }).slice(-2).every((c) => c.auth === "token"), true);
         } finally {
             await e3.stop();
+        }
+    });
+
+    it("signs with temporary credentials (HW_SECURITY_TOKEN) and fails clearly without the token", async () => {
+        const withToken = await Engine.start({
+            cwd: REPO_ROOT, env: baseEnv(emu, { HW_ACCESS_KEY: TEMP.accessKey, HW_SECRET_KEY: TEMP.secretKey, HW_SECURITY_TOKEN: TEMP.securityToken }),
+        });
+        const withoutToken = await Engine.start({ cwd: REPO_ROOT, env: baseEnv(emu, { HW_ACCESS_KEY: TEMP.accessKey, HW_SECRET_KEY: TEMP.secretKey }) });
+        try {
+            const args = { clusterId: PRIVATE.id, projectId: PROJECT.id, endpoint: emu.url, maxRetries: 0 };
+            const res = await withToken.up(undefined, await registered(args, "temp"), { name: "temp", type: TYPE });
+            assert.equal(res.op, "create");
+            await assert.rejects(withoutToken.up(undefined, await registered(args, "temp2"), { name: "temp2", type: TYPE }), (e: Error) => {
+                assert.match(e.message, /401 APIGW\.0301/);
+                assert.ok(!e.message.includes(TEMP.secretKey) && !e.message.includes(TEMP.securityToken));
+                return true;
+            });
+        } finally {
+            await withToken.stop();
+            await withoutToken.stop();
         }
     });
 
