@@ -113,13 +113,18 @@ export async function issueClusterCert(req: CertRequest, auth: Auth, opts: CallO
         return toAnswer(await post(req, { duration: req.duration ?? 365 }, auth, opts), "POST", notes);
     } catch (e) {
         if (!(e instanceof CloudApiError) || !isLegacyRefusal(e)) throw e;
+        const refusal = `${e.status}${e.code ? ` ${e.code}` : ""}`;
         let res: ApiResponse;
         try {
             res = await legacyGet(req, auth, opts);
-        } catch {
-            throw e;
+        } catch (getError) {
+            // The GET's own failure is the cause to report; say why it was tried. A GET that is not
+            // published either (404/405) means the POST's refusal was the real answer.
+            if (getError instanceof CloudApiError && (getError.status === 404 || getError.status === 405)) throw e;
+            if (getError instanceof Error) getError.message += ` (the deprecated GET was tried because the cluster refused the POST (${refusal}))`;
+            throw getError;
         }
-        const note = `the cluster refused the POST (${e.status}${e.code ? ` ${e.code}` : ""}); used the deprecated GET (clusters older than v1.13), which takes no duration`;
+        const note = `the cluster refused the POST (${refusal}); used the deprecated GET (clusters older than v1.13), which takes no duration`;
         opts.log(`${OPERATION}: ${note}`);
         notes.push(note);
         return toAnswer(res, "GET", notes);

@@ -12,7 +12,7 @@ import { defaultPolicy } from "./retry";
 import { credentialValues, resolveCredentials, resolveMaxRetries, resolveTarget, type ConfigSource, type Credentials, type Env } from "./settings";
 import type { ClusterCertInputs, ClusterCertState, ExecState, StoredState } from "./types";
 import { parseRfc3339 } from "./validate";
-import { renderExecKubeconfig } from "./cli/exec-kubeconfig";
+import { renderExecKubeconfig } from "./exec-kubeconfig";
 
 export const DEFAULT_DURATION_DAYS = 365;
 export const DEFAULT_RENEW_BEFORE_DAYS = 30;

@@ -2,7 +2,7 @@
  * The `ExecCredential` a client-go credential plugin prints: the client certificate and key (PEM)
  * and when they expire. Pure.
  */
-import type { ExecApiVersion } from "./exec-api";
+import type { ExecApiVersion } from "../exec-api";
 
 export interface ExecCredential {
     apiVersion: ExecApiVersion;

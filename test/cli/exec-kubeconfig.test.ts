@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import YAML from "yaml";
-import { answerApiVersion, EXEC_API_V1, EXEC_API_V1BETA1 } from "../../provider/cli/exec-api";
+import { answerApiVersion, EXEC_API_V1, EXEC_API_V1BETA1 } from "../../provider/exec-api";
 import { buildExecCredential, rfc3339 } from "../../provider/cli/exec-credential";
-import { buildExecKubeconfig, execCredentialArgs, renderExecKubeconfig, type ExecKubeconfigParams } from "../../provider/cli/exec-kubeconfig";
+import { buildExecKubeconfig, execCredentialArgs, renderExecKubeconfig, type ExecKubeconfigParams } from "../../provider/exec-kubeconfig";
 import { parseKubeconfigYaml, selectContext } from "../../provider/kubeconfig";
 
 const CA = "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n";

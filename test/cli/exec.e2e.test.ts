@@ -8,7 +8,7 @@ import { promises as fs } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
-import { EXEC_API_V1, EXEC_API_V1BETA1 } from "../../provider/cli/exec-api";
+import { EXEC_API_V1, EXEC_API_V1BETA1 } from "../../provider/exec-api";
 import type { Kubeconfig } from "../../provider/kubeconfig";
 import { CceEmulator } from "../emulator";
 import { baseEnv, cliScript, findKubectl, runCli, runProcess, type KubectlInfo } from "./run-cli";

@@ -5,8 +5,8 @@
  * `ClusterCert`'s exec mode too.
  */
 import YAML from "yaml";
-import { encodePemData, type ExecConfig, type Kubeconfig, type KubeconfigCluster } from "../kubeconfig";
-import type { ContextName } from "../types";
+import { encodePemData, type ExecConfig, type Kubeconfig, type KubeconfigCluster } from "./kubeconfig";
+import type { ContextName } from "./types";
 import { EXEC_API_V1, EXEC_API_V1BETA1, type ExecApiVersion } from "./exec-api";
 
 /** The program kubectl runs by default: the `bin` name, found on the PATH (global install or npx). */
