@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { clusterCertProvider } from "./provider";
-import { SECRET_OUTPUTS, type ApiCall, type ClusterCertInputs, type ContextName, type Endpoints, type Mode } from "./types";
+import { CREDENTIAL_INPUTS, SECRET_OUTPUTS, type ApiCall, type ClusterCertInputs, type ContextName, type Endpoints, type Mode } from "./types";
 
 /** The type token is `pulumi-nodejs:dynamic/cce:ClusterCert`. */
 export const CLUSTER_CERT_MODULE = "cce";
@@ -56,7 +56,6 @@ const OUTPUT_NAMES: readonly (keyof ClusterCertOutputs)[] = [
     "insecureSkipTlsVerify", "userId", "fingerprint", "serialNumber", "issuedAt", "expiresAt", "portId", "apiCall",
 ];
 
-const CREDENTIAL_ARGS = ["accessKey", "secretKey", "securityToken", "authToken"] as const;
 
 export class ClusterCert extends pulumi.dynamic.Resource {
     declare public readonly clusterId: pulumi.Output<string>;
@@ -98,9 +97,10 @@ export class ClusterCert extends pulumi.dynamic.Resource {
         for (const key of OUTPUT_NAMES) props[key] = undefined;
         for (const [key, value] of Object.entries(args)) {
             if (value === undefined) continue;
-            props[key] = (CREDENTIAL_ARGS as readonly string[]).includes(key) ? pulumi.secret(value) : value;
+            props[key] = (CREDENTIAL_INPUTS as readonly string[]).includes(key) ? pulumi.secret(value) : value;
         }
-        const additionalSecretOutputs = [...new Set([...SECRET_OUTPUTS, ...(opts?.additionalSecretOutputs ?? [])])];
+        // Credentials appear among the outputs only with revokeOnDelete (for the delete); secret then too.
+        const additionalSecretOutputs = [...new Set([...SECRET_OUTPUTS, ...CREDENTIAL_INPUTS, ...(opts?.additionalSecretOutputs ?? [])])];
         super(clusterCertProvider, name, props, { ...opts, additionalSecretOutputs }, CLUSTER_CERT_MODULE, CLUSTER_CERT_TYPE);
         const self = this as unknown as Record<(typeof SECRET_OUTPUTS)[number], pulumi.Output<string>>;
         this.kubeconfig = pulumi.secret(self.kubeconfig);

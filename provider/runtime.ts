@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { DEFAULT_DURATION_DAYS, DEFAULT_RENEW_BEFORE_DAYS, EXEC_DURATION_DAYS, issueForResource, redacting, revokeCertificate, type Environment } from "./operations";
 import { rerenderState } from "./outputs";
 import { EMPTY_CONFIG, resolveTarget, type ConfigSource } from "./settings";
-import { isExecState, type ClusterCertInputs, type ClusterCertState, type StoredState } from "./types";
+import { CREDENTIAL_INPUTS, isExecState, type ClusterCertInputs, type ClusterCertState, type StoredState } from "./types";
 import { validateInputs } from "./validate";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -89,11 +89,23 @@ export async function diff(id: string, olds: StoredState, news: ClusterCertInput
     return { changes: changed || unique.length > 0, replaces: unique, deleteBeforeReplace: false };
 }
 
+type DeleteCredentials = Partial<Pick<ClusterCertInputs, (typeof CREDENTIAL_INPUTS)[number]>>;
+
+/**
+ * Delete receives only the stored outputs. So that `revokeOnDelete` revokes with the credentials the
+ * resource was given (a stack may hold several accounts), credentials passed as args are kept among
+ * the outputs while it is set: secret, like the inputs they come from.
+ */
+function deleteCredentials(inputs: ClusterCertInputs): DeleteCredentials {
+    if (!inputs.revokeOnDelete) return {};
+    return Object.fromEntries(CREDENTIAL_INPUTS.filter((k) => inputs[k] !== undefined).map((k) => [k, inputs[k]]));
+}
+
 export async function create(inputs: ClusterCertInputs): Promise<pulumi.dynamic.CreateResult> {
     const state = await issueForResource(inputs, environment());
     // exec mode stores no certificate whose serial could name the resource.
     const id = isExecState(state) ? `${state.clusterId}:exec-${randomBytes(8).toString("hex")}` : `${state.clusterId}:${state.serialNumber}`;
-    return { id, outs: defined(state) };
+    return { id, outs: defined({ ...state, ...deleteCredentials(inputs) }) };
 }
 
 export async function read(id: string, props: StoredState): Promise<pulumi.dynamic.ReadResult> {
@@ -106,10 +118,12 @@ export async function read(id: string, props: StoredState): Promise<pulumi.dynam
 }
 
 export async function update(_id: string, olds: StoredState, news: ClusterCertInputs): Promise<pulumi.dynamic.UpdateResult> {
+    const { accessKey: _a, secretKey: _s, securityToken: _t, authToken: _k, ...stored } = olds as StoredState & DeleteCredentials;
     return redacting(news, environment(), async () => ({
         outs: defined({
             // exec mode: a context change replaces (see diff), so only the stored flags change here.
-            ...(isExecState(olds) ? olds : rerenderState(olds, news.context)),
+            ...(isExecState(stored) ? stored : rerenderState(stored, news.context)),
+            ...deleteCredentials(news),
             renewBeforeDays: news.renewBeforeDays ?? DEFAULT_RENEW_BEFORE_DAYS,
             legacyApi: news.legacyApi ?? false,
             revokeOnDelete: news.revokeOnDelete ?? false,
@@ -117,11 +131,12 @@ export async function update(_id: string, olds: StoredState, news: ClusterCertIn
     }));
 }
 
-async function deleteResource(id: string, props: StoredState): Promise<void> {
+async function deleteResource(id: string, props: StoredState & DeleteCredentials): Promise<void> {
     // A certificate cannot be deleted: without revokeOnDelete it simply stops being used.
     if (!props.revokeOnDelete) return;
     const env = environment();
-    // Delete gets the stored outputs only: credentials come from stack config or environment.
-    await revokeCertificate(props, { clusterId: props.clusterId }, { ...env, log: (line) => env.log(`${id}: ${line}`) });
+    // Credentials: those kept from the args (see deleteCredentials), else stack config or environment.
+    const credentials: DeleteCredentials = Object.fromEntries(CREDENTIAL_INPUTS.filter((k) => props[k] !== undefined).map((k) => [k, props[k]]));
+    await revokeCertificate(props, { clusterId: props.clusterId, ...credentials }, { ...env, log: (line) => env.log(`${id}: ${line}`) });
 }
 export { deleteResource as delete };

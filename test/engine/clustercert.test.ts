@@ -217,6 +217,30 @@ describe("ClusterCert through the real dynamic-provider host", function () {
         }
     });
 
+    it("revokes on delete with the credentials given as args, kept as secret outputs (several accounts per stack)", async () => {
+        const e5 = await Engine.start({ cwd: REPO_ROOT, env: baseEnv(emu) }); // no credentials in env or config
+        try {
+            const args = { clusterId: PRIVATE.id, projectId: PROJECT.id, endpoint: emu.url, revokeOnDelete: true, accessKey: CRED.accessKey, secretKey: CRED.secretKey };
+            const all = [...SECRET_OUTPUTS, "accessKey", "secretKey", "securityToken", "authToken"];
+            const res = await e5.up(undefined, await registered(args, "rev"), { name: "rev", type: TYPE, additionalSecretOutputs: all });
+            const o = res.state.outputs as Record<string, unknown>;
+            assert.equal(o.accessKey, CRED.accessKey);
+            assert.ok(res.state.secretOutputs.has("accessKey") && res.state.secretOutputs.has("secretKey"));
+            const before = emu.calls.count({ route: "clustercertrevoke" });
+            await e5.destroy(res.state);
+            const revokes = emu.calls.filter({ route: "clustercertrevoke" }).slice(before);
+            assert.equal(revokes.length, 1);
+            assert.equal(revokes[0]!.status, 200);
+            assert.equal(revokes[0]!.accessKey, CRED.accessKey);
+            // Without revokeOnDelete no credential is kept among the outputs.
+            const plain = await e5.up(undefined, await registered({ ...args, revokeOnDelete: false }, "norev"), { name: "norev", type: TYPE, additionalSecretOutputs: all });
+            assert.equal("accessKey" in plain.state.outputs, false);
+            assert.equal("secretKey" in plain.state.outputs, false);
+        } finally {
+            await e5.stop();
+        }
+    });
+
     it("reports a wrong secret key with the API's answer and without the key", async () => {
         const wrongSk = "WrongSecretKeyPlanted0123456789abcdefghij";
         const e4 = await Engine.start({ cwd: REPO_ROOT, env: baseEnv(emu, { HW_ACCESS_KEY: CRED.accessKey, HW_SECRET_KEY: wrongSk }) });

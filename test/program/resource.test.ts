@@ -106,7 +106,7 @@ describe("ClusterCert under mocks", () => {
             runtimeResource.registerResource = original;
         }
         assert.equal(seen.length, 1);
-        assert.deepEqual([...seen[0]!].sort(), [...SECRET_OUTPUTS, "userId"].sort());
+        assert.deepEqual([...seen[0]!].sort(), [...SECRET_OUTPUTS, "accessKey", "secretKey", "securityToken", "authToken", "userId"].sort());
     });
 
     it("serializes the provider object alone the same way", async () => {
