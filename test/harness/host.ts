@@ -34,6 +34,11 @@ export const HOST_SCRIPT: string = require.resolve("@pulumi/pulumi/cmd/dynamic-p
     paths: [REPO_ROOT],
 });
 
+/** The host script of the `@pulumi/pulumi` installed in (or above) `programDir`, as the engine would start it. */
+export function hostScriptFor(programDir: string): string {
+    return require.resolve("@pulumi/pulumi/cmd/dynamic-provider/index.js", { paths: [programDir] });
+}
+
 /** The provider type and package of Node.js dynamic providers. */
 export const DYNAMIC_PROVIDER_TYPE = "pulumi:providers:pulumi-nodejs";
 const DYNAMIC_PROVIDER_PACKAGE = "pulumi-nodejs";
@@ -54,6 +59,11 @@ export interface HostStartOptions {
     startTimeoutMs?: number;
     /** Deadline of every RPC (default: none, like the engine). */
     callTimeoutMs?: number;
+    /**
+     * Absolute path of the host script (default `HOST_SCRIPT`, this repository's copy). Pass
+     * `hostScriptFor(programDir)` to run the `@pulumi/pulumi` a program has installed, as the engine does.
+     */
+    hostScript?: string;
 }
 
 export type DiffChanges = "none" | "some" | "unknown";
@@ -251,7 +261,8 @@ export class ProviderHost {
             PULUMI_PROJECT: project,
             PULUMI_CONFIG: base.PULUMI_CONFIG ?? "{}",
         };
-        const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), HOST_SCRIPT, "127.0.0.1:1"], {
+        const script = opts.hostScript ?? HOST_SCRIPT;
+        const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, "127.0.0.1:1"], {
             cwd: opts.cwd,
             env,
             stdio: ["ignore", "pipe", "pipe"],
@@ -312,7 +323,7 @@ export class ProviderHost {
             const stderr = entries.filter((e) => e.stream === "stderr").map((e) => e.line).join("\n");
             const message = err instanceof Error ? err.message : String(err);
             throw new Error(
-                `${message}\n  pid: ${child.pid}\n  command: node ${[...(opts.nodeArgs ?? []), HOST_SCRIPT, "127.0.0.1:1"].join(" ")}\n  cwd: ${opts.cwd}\n  stderr:\n${stderr || "  (empty)"}`,
+                `${message}\n  pid: ${child.pid}\n  command: node ${[...(opts.nodeArgs ?? []), script, "127.0.0.1:1"].join(" ")}\n  cwd: ${opts.cwd}\n  stderr:\n${stderr || "  (empty)"}`,
             );
         }
 
