@@ -4,7 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { clusterCertProvider } from "./provider";
-import { CREDENTIAL_INPUTS, SECRET_OUTPUTS, type ApiCall, type ClusterCertInputs, type ContextName, type Endpoints, type Mode } from "./types";
+import {
+    CREDENTIAL_INPUTS, SECRET_OUTPUTS, type ApiCall, type CertificateFacts, type ClusterCertInputs, type ClusterCertState, type ContextName, type Endpoints, type Mode,
+} from "./types";
 
 /** The type token is `pulumi-nodejs:dynamic/cce:ClusterCert`. */
 export const CLUSTER_CERT_MODULE = "cce";
@@ -15,40 +17,11 @@ export type ClusterCertArgs = { [K in keyof ClusterCertInputs]: pulumi.Input<Non
     clusterId: pulumi.Input<string>;
 };
 
-/** The outputs of a `ClusterCert`, as plain values. */
-export interface ClusterCertOutputs {
-    clusterId: string;
-    projectId: string;
-    region?: string;
-    endpoint: string;
-    duration?: number;
-    requestedExpiresAt?: string;
-    context?: ContextName;
-    renewBeforeDays: number;
-    legacyApi: boolean;
-    revokeOnDelete: boolean;
-    mode: Mode;
-    /** Secret. The API's kubeconfig as YAML, `current-context` set to the chosen context (exec mode: a kubeconfig running the exec plugin). */
-    kubeconfig: string;
-    /** Secret. PEM. Absent in exec mode. */
-    clientCertificate?: string;
-    /** Secret. PEM. Absent in exec mode. */
-    clientKey?: string;
-    /** Secret. PEM; absent when the API sent no CA data. */
-    clusterCaCertificate?: string;
-    server: string;
-    endpoints: Endpoints;
-    currentContext: string;
-    insecureSkipTlsVerify: boolean;
-    userId: string;
-    /** This and the three below are absent in exec mode. */
-    fingerprint?: string;
-    serialNumber?: string;
-    issuedAt?: string;
-    expiresAt?: string;
-    portId?: string;
-    apiCall: ApiCall;
-}
+/**
+ * The outputs of a `ClusterCert`, as plain values (see `ClusterCertState` for each field). The facts
+ * of a stored certificate are absent in exec mode; `mode` is always set on new resources.
+ */
+export type ClusterCertOutputs = Omit<ClusterCertState, CertificateFacts | "mode"> & Partial<Pick<ClusterCertState, CertificateFacts>> & { mode: Mode };
 
 const OUTPUT_NAMES: readonly (keyof ClusterCertOutputs)[] = [
     "projectId", "region", "endpoint", "requestedExpiresAt", "renewBeforeDays", "legacyApi", "revokeOnDelete", "mode",

@@ -66,9 +66,13 @@ export interface ClusterCertState {
     mode?: Mode;
     execCommand?: string[];
     // What the API answered.
+    /** Secret. The API's kubeconfig as YAML, `current-context` set to the chosen context (exec mode: one running the exec plugin). */
     kubeconfig: string;
+    /** Secret. PEM. */
     clientCertificate: string;
+    /** Secret. PEM. */
     clientKey: string;
+    /** Secret. PEM; absent when the API sent no CA data. */
     clusterCaCertificate?: string;
     server: string;
     endpoints: Endpoints;
