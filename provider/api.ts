@@ -3,8 +3,8 @@
  * every attempt, retries what may change, and turns error answers into CloudApiError/NetworkError.
  */
 import { CloudApiError, describeBody, NetworkError, parseErrorBody } from "./errors";
-import { send, type HttpResponse } from "./http";
-import { backoffMs, isRetryableNetworkError, isRetryableStatus, networkErrorCode, retryAfterMs, type RetryPolicy } from "./retry";
+import { MAX_CONNECTIONS_PER_ORIGIN, send, type HttpResponse } from "./http";
+import { backoffMs, isRetryableNetworkError, isRetryableStatus, isThrottled, networkErrorCode, retryAfterMs, type RetryPolicy } from "./retry";
 import type { Env } from "./settings";
 import { signRequest, type AkSk } from "./signer";
 
@@ -56,8 +56,85 @@ function describeNetworkError(err: unknown): string {
     return "network error";
 }
 
+/**
+ * How many calls to one origin may be under way at once, shrinking when the gateway throttles
+ * (additive increase, multiplicative decrease): each throttled answer halves the limit, each success
+ * raises it by one, up to MAX_CONNECTIONS_PER_ORIGIN. A call keeps its place through its retries and
+ * their waits, and no new call starts while a throttled one waits to retry (it gets the capacity
+ * that frees up first). Calls that wait for a place spend no attempt: when a program asks faster
+ * than the gateway's quota, the excess waits here instead of burning its retries on 429s.
+ */
+class OriginGate {
+    private limit = MAX_CONNECTIONS_PER_ORIGIN;
+    private active = 0;
+    private backingOff = 0;
+    private readonly queue: (() => void)[] = [];
+
+    async enter(): Promise<void> {
+        if (this.queue.length === 0 && this.backingOff === 0 && this.active < this.limit) {
+            this.active++;
+            return;
+        }
+        await new Promise<void>((resolve) => this.queue.push(resolve));
+    }
+
+    leave(): void {
+        this.active--;
+        this.admit();
+    }
+
+    throttled(): void {
+        this.limit = Math.max(1, Math.floor(this.limit / 2));
+    }
+
+    /** Waits `ms` before retrying a throttled call; new calls are held back meanwhile. */
+    async backOff(ms: number, sleep: (ms: number) => Promise<void>): Promise<void> {
+        this.backingOff++;
+        try {
+            await sleep(ms);
+        } finally {
+            this.backingOff--;
+            this.admit();
+        }
+    }
+
+    succeeded(): void {
+        if (this.limit < MAX_CONNECTIONS_PER_ORIGIN) this.limit++;
+        this.admit();
+    }
+
+    private admit(): void {
+        while (this.queue.length > 0 && this.backingOff === 0 && this.active < this.limit) {
+            this.active++;
+            (this.queue.shift() as () => void)();
+        }
+    }
+}
+
+const gates = new Map<string, OriginGate>();
+
+function gateFor(url: string): OriginGate {
+    const origin = new URL(url).origin;
+    let gate = gates.get(origin);
+    if (!gate) {
+        gate = new OriginGate();
+        gates.set(origin, gate);
+    }
+    return gate;
+}
+
 /** Sends the request, retrying per `policy`; resolves only with a 2xx answer. */
 export async function callApi(req: ApiRequest, auth: Auth, opts: CallOptions): Promise<ApiResponse> {
+    const gate = gateFor(req.url);
+    await gate.enter();
+    try {
+        return await attempts(req, auth, opts, gate);
+    } finally {
+        gate.leave();
+    }
+}
+
+async function attempts(req: ApiRequest, auth: Auth, opts: CallOptions, gate: OriginGate): Promise<ApiResponse> {
     const attemptsAllowed = opts.policy.maxRetries + 1;
     for (let attempt = 1; ; attempt++) {
         let res: HttpResponse;
@@ -74,8 +151,13 @@ export async function callApi(req: ApiRequest, auth: Auth, opts: CallOptions): P
             throw new NetworkError(req.operation, new URL(req.url).origin, what, networkErrorCode(err), attempt);
         }
         const requestId = res.headers["x-request-id"];
-        if (res.status >= 200 && res.status < 300) return { ...res, ...(requestId ? { requestId } : {}), attempts: attempt };
+        if (res.status >= 200 && res.status < 300) {
+            gate.succeeded();
+            return { ...res, ...(requestId ? { requestId } : {}), attempts: attempt };
+        }
         const body = parseErrorBody(res.body);
+        const throttled = isThrottled(res.status, body.code);
+        if (throttled) gate.throttled();
         const error = { ...body, requestId: requestId ?? body.requestId };
         if (attempt < attemptsAllowed && isRetryableStatus(res.status, body.code)) {
             const advised = retryAfterMs(res.headers["retry-after"], opts.now(), opts.policy.maxDelayMs);
@@ -84,7 +166,8 @@ export async function callApi(req: ApiRequest, auth: Auth, opts: CallOptions): P
                 `${req.operation}: ${res.status}${body.code ? ` ${body.code}` : ""}${error.requestId ? ` (request id ${error.requestId})` : ""}; ` +
                     `retry ${attempt} of ${opts.policy.maxRetries} in ${wait} ms${advised !== undefined ? " (Retry-After)" : ""}`,
             );
-            await opts.policy.sleep(wait);
+            if (throttled) await gate.backOff(wait, opts.policy.sleep);
+            else await opts.policy.sleep(wait);
             continue;
         }
         throw new CloudApiError(req.operation, res.status, error, describeBody(res.body, res.headers["content-type"]), attempt);

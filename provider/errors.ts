@@ -60,7 +60,12 @@ const HINTS: Record<number, string> = {
     429: "The API gateway throttled the request and the retries ran out: lower the parallelism (pulumi up --parallel) or raise maxRetries.",
 };
 
-function hintFor(status: number): string {
+/** A password token request rejected by IAM is about the password, not an AK/SK or the clock. */
+const IAM_PASSWORD_401 =
+    "IAM rejected the password login: check the user name, password and account (domain) name (huaweicloud:userName/password/domainName or HW_USER_NAME/HW_USER_PASSWORD/HW_DOMAIN_NAME).";
+
+function hintFor(status: number, operation: string): string {
+    if (status === 401 && operation === "IAM token") return IAM_PASSWORD_401;
     return HINTS[status] ?? (status >= 500 ? "The service failed: retry later; if it persists, quote the request id to Huawei Cloud support." : "");
 }
 
@@ -72,12 +77,13 @@ export class CloudApiError extends Error {
     readonly requestId?: string;
     constructor(operation: string, status: number, body: ApiErrorBody, fallback: string, attempts = 1) {
         const parts = [`${operation} failed: ${status}`];
-        if (body.code) parts.push(body.code);
+        // IAM's code is the status again ({"error":{"code":401,…}}): say it once.
+        if (body.code && body.code !== String(status)) parts.push(body.code);
         parts.push(body.message !== undefined ? JSON.stringify(body.message) : `(${fallback})`);
         let message = parts.join(" ");
         if (body.requestId) message += ` (request id ${body.requestId})`;
         if (attempts > 1) message += ` after ${attempts} attempts`;
-        const hint = hintFor(status);
+        const hint = hintFor(status, operation);
         super(hint ? `${message}. ${hint}` : message);
         this.name = "CloudApiError";
         this.status = status;

@@ -29,6 +29,11 @@ export function defaultPolicy(maxRetries: number): RetryPolicy {
 
 export const THROTTLED_CODE = "APIGW.0308";
 
+/** The gateway's "slow down": 429, or its throttling code under any status. */
+export function isThrottled(status: number, errorCode?: string): boolean {
+    return status === 429 || errorCode === THROTTLED_CODE;
+}
+
 export function isRetryableStatus(status: number, errorCode?: string): boolean {
     return status === 429 || status === 502 || status === 503 || status === 504 || errorCode === THROTTLED_CODE;
 }

@@ -16,6 +16,8 @@ export interface MintedCertificate {
     notBefore: Date;
     notAfter: Date;
     revoked: boolean;
+    /** The private key handed out with it (PEM), so that tests can check it never leaks. */
+    keyPem: string;
 }
 
 export interface ClusterDeps {
@@ -94,7 +96,14 @@ export class EmulatedCluster {
     /** Records a certificate minted elsewhere for this cluster (so that it can be revoked). */
     remember(cert: IssuedCert): void {
         if (!this.minted.has(cert.serialNumber)) {
-            this.minted.set(cert.serialNumber, { serialNumber: cert.serialNumber, userId: cert.commonName, notBefore: cert.notBefore, notAfter: cert.notAfter, revoked: false });
+            this.minted.set(cert.serialNumber, {
+                serialNumber: cert.serialNumber,
+                userId: cert.commonName,
+                notBefore: cert.notBefore,
+                notAfter: cert.notAfter,
+                revoked: false,
+                keyPem: cert.keyPem,
+            });
         }
     }
 

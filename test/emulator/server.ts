@@ -96,6 +96,7 @@ export class CceEmulator {
     private readonly sleepers = new Set<() => void>();
     private server?: https.Server;
     private sockets = new Set<Socket>();
+    private readonly connections = { accepted: 0, open: 0, peakOpen: 0 };
     private stopped = false;
     private port = 0;
 
@@ -157,6 +158,15 @@ export class CceEmulator {
         });
         server.keepAliveTimeout = 30_000;
         this.sockets = trackSockets(server);
+        server.on("connection", (s: Socket) => {
+            const c = this.connections;
+            c.accepted++;
+            c.open++;
+            c.peakOpen = Math.max(c.peakOpen, c.open);
+            s.once("close", () => {
+                c.open--;
+            });
+        });
         this.server = server;
         this.port = await listen(server, this.settings.port);
     }
@@ -264,6 +274,20 @@ export class CceEmulator {
             s.rateLimit = { limit: rl.limit, windowMs: rl.windowMs ?? 1000, scope: rl.scope ?? "credential", retryAfter: rl.retryAfter ?? false };
             this.limiter = new RateLimiter(s.rateLimit);
         }
+    }
+
+    /**
+     * TCP connections to the CCE/IAM server (not the Kubernetes endpoints): accepted since start or
+     * the last `resetConnectionStats()`, open now, and the most open at once.
+     */
+    connectionStats(): { accepted: number; open: number; peakOpen: number } {
+        return { ...this.connections };
+    }
+
+    /** Restarts the connection counters (open connections stay counted as open). */
+    resetConnectionStats(): void {
+        this.connections.accepted = 0;
+        this.connections.peakOpen = this.connections.open;
     }
 
     /** Clears the call log, the pending faults and the throttling windows (certificates, revocations and tokens stay). */
