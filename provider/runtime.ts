@@ -75,18 +75,23 @@ export async function diff(id: string, olds: StoredState, news: ClusterCertInput
     const now = env.now().getTime();
     const expiresAt = exec ? NaN : Date.parse(olds.expiresAt);
     if (!exec && !Number.isNaN(expiresAt) && expiresAt - now <= renewalWindowMs(olds, renewBeforeDays)) {
-        replaces.push("expiresAt");
-        env.log(
-            `${id}: the client certificate ${expiresAt <= now ? "expired" : "expires"} at ${olds.expiresAt}, ` +
-                `within the renewal window (renewBeforeDays ${renewBeforeDays}): it will be replaced by a new one`,
-        );
+        const when = `${expiresAt <= now ? "expired" : "expires"} at ${olds.expiresAt}, within the renewal window (renewBeforeDays ${renewBeforeDays})`;
+        if (news.expiresAt !== undefined) {
+            // A new certificate would end on the same fixed date: renewing gains nothing.
+            env.log(`warning: ${id}: the client certificate ${when}, but expiresAt fixes its end: set a later expiresAt to renew it`);
+        } else {
+            replaces.push("expiresAt");
+            env.log(`${id}: the client certificate ${when}: it will be replaced by a new one`);
+        }
     }
     let changed = false;
     for (const [k, dflt] of [["context", undefined], ["renewBeforeDays", DEFAULT_RENEW_BEFORE_DAYS], ["legacyApi", false], ["revokeOnDelete", false]] as const) {
         if ((news[k] ?? dflt) !== (olds[k] ?? dflt)) changed = true;
     }
     const unique = [...new Set(replaces)];
-    return { changes: changed || unique.length > 0, replaces: unique, deleteBeforeReplace: false };
+    // Revocation revokes every certificate of the user on the cluster, the replacement's too: so with
+    // revokeOnDelete the old one is deleted (revoked) before the new one is issued.
+    return { changes: changed || unique.length > 0, replaces: unique, deleteBeforeReplace: olds.revokeOnDelete === true };
 }
 
 type DeleteCredentials = Partial<Pick<ClusterCertInputs, (typeof CREDENTIAL_INPUTS)[number]>>;

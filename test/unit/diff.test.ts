@@ -77,6 +77,18 @@ describe("diff", () => {
         assert.deepEqual((await runtime.diff("id", olds, { ...NEWS, duration: undefined, expiresAt: "2027-02-28" })).replaces, ["expiresAt"]);
     });
 
+    it("does not renew a certificate whose end is fixed by expiresAt, and says so", async () => {
+        const olds = stored(340, 365, { duration: undefined, requestedExpiresAt: "2027-01-31" });
+        const d = await runtime.diff("c1:01", olds, { ...NEWS, duration: undefined, expiresAt: "2027-01-31" });
+        assert.deepEqual(d.replaces, []);
+        assert.ok(logged.some((l) => /warning: c1:01: .* expiresAt fixes its end: set a later expiresAt/.test(l)), logged.join("\n"));
+    });
+
+    it("deletes before replacing when revokeOnDelete is set (revocation would hit the new certificate too)", async () => {
+        assert.equal((await runtime.diff("id", stored(10, 365, { revokeOnDelete: true }), { ...NEWS, duration: 30, revokeOnDelete: true })).deleteBeforeReplace, true);
+        assert.equal((await runtime.diff("id", stored(10, 365), { ...NEWS, duration: 30 })).deleteBeforeReplace, false);
+    });
+
     it("resolves region and project through the environment before comparing", async () => {
         process.env.HW_REGION_NAME = "eu-west-0";
         process.env.HW_PROJECT_ID = "p1";
