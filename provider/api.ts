@@ -46,7 +46,20 @@ function authorize(req: ApiRequest, auth: Auth, now: Date): Record<string, strin
     }
 }
 
+/** The status a proxy answered instead of opening the tunnel (undici: "Proxy response (407) !== 200 …"). */
+function proxyRefusal(err: unknown): string | undefined {
+    for (let e: unknown = err, depth = 0; e !== null && typeof e === "object" && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+        const m = /Proxy response \((\d{3})\)/.exec(String((e as { message?: unknown }).message ?? ""));
+        if (m) return m[1];
+    }
+    return undefined;
+}
+
 function describeNetworkError(err: unknown): string {
+    const proxyStatus = proxyRefusal(err);
+    if (proxyStatus !== undefined) {
+        return `the proxy refused the tunnel with HTTP ${proxyStatus}${proxyStatus === "407" ? ", proxy authentication failed" : ""}`;
+    }
     const code = networkErrorCode(err);
     if (code === "TimeoutError" || code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT") return "timed out";
     if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return "connection reset";

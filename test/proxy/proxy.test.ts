@@ -179,6 +179,7 @@ describe("behind an HTTPS proxy (CI runner)", function () {
         assert.ok(proxy.tunnels.length > 0 && proxy.tunnels.every((t) => t.status === 407));
         assert.equal(emulator.calls.count(), 0, "a request reached the endpoint");
         assert.ok(!error.message.includes("wrong") && !error.message.includes(PROXY_AUTH.password), "the error shows the proxy password");
+        assert.match(error.message, /the proxy refused the tunnel with HTTP 407/);
         console.log(`      error shown to the user: ${error.message.split("\n")[0]}`);
     });
 });
