@@ -6,42 +6,23 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import YAML from "yaml";
-import { ClusterCert, SECRET_OUTPUTS, type ClusterCertArgs } from "../../provider";
+import { SECRET_OUTPUTS } from "../../provider";
+import { baseEnv, registered, TYPE, up } from "../harness/clustercert";
 import { CceEmulator } from "../emulator";
 import { demoOptions } from "../emulator/options";
 import { Engine, CheckFailedError, type ResourceState } from "../harness/engine";
 import { REPO_ROOT } from "../harness/program";
 import type { PropertyMap } from "../harness/properties";
-import { serializeResources } from "../harness/serialize";
 
-const TYPE = "pulumi-nodejs:dynamic/cce:ClusterCert";
 const opts = demoOptions();
 const CRED = opts.credentials![0]!;
 const PROJECT = opts.projects![0]!;
 const PUBLIC = opts.clusters![0]!;
 const PRIVATE = opts.clusters![1]!;
 
-/** The inputs a program registers for a ClusterCert, serialized for real under mocks. */
-async function registered(args: ClusterCertArgs, name = "cert"): Promise<PropertyMap> {
-    const [r] = await serializeResources(() => {
-        new ClusterCert(name, args);
-    });
-    assert.equal(r!.type, TYPE);
-    return r!.inputs;
-}
-
-function baseEnv(emu: CceEmulator, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_EXTRA_CA_CERTS: emu.caFile, ...extra };
-}
-
 const AKSK_ENV = { HW_ACCESS_KEY: CRED.accessKey, HW_SECRET_KEY: CRED.secretKey };
 /** Temporary credentials: requests must carry X-Security-Token, and it is signed. */
 const TEMP = { accessKey: "TEMPORARYACCESSKEY01", secretKey: "TemporarySecretKey0123456789abcdefghijkl", securityToken: "gQpzZWN1cml0eS10b2tlbi1wbGFudGVk" };
-
-/** Every `pulumi up` registers the resource again with its options, additionalSecretOutputs included. */
-function up(engine: Engine, state: ResourceState | undefined, inputs: PropertyMap, name = "cert") {
-    return engine.up(state, inputs, { name, type: TYPE, additionalSecretOutputs: [...SECRET_OUTPUTS] });
-}
 
 describe("ClusterCert through the real dynamic-provider host", function () {
     this.timeout(120_000);

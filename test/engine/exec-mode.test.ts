@@ -9,27 +9,22 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import YAML from "yaml";
-import { ClusterCert, SECRET_OUTPUTS, type ClusterCertArgs } from "../../provider";
+import { SECRET_OUTPUTS } from "../../provider";
+import { registered as registeredAs, TYPE } from "../harness/clustercert";
 import { CceEmulator } from "../emulator";
 import { demoOptions } from "../emulator/options";
 import { Engine, type ResourceState } from "../harness/engine";
 import { REPO_ROOT } from "../harness/program";
+import type { ClusterCertArgs } from "../../provider";
 import type { PropertyMap } from "../harness/properties";
-import { serializeResources } from "../harness/serialize";
 
-const TYPE = "pulumi-nodejs:dynamic/cce:ClusterCert";
 const opts = demoOptions();
 const CRED = opts.credentials![0]!;
 const PROJECT = opts.projects![0]!;
 const CLUSTER = opts.clusters![1]!;
 const CLI = path.join(REPO_ROOT, "dist", "provider", "cli", "main.js");
 
-async function registered(args: ClusterCertArgs): Promise<PropertyMap> {
-    const [r] = await serializeResources(() => {
-        new ClusterCert("exec", args);
-    });
-    return r!.inputs;
-}
+const registered = (args: ClusterCertArgs): Promise<PropertyMap> => registeredAs(args, "exec");
 
 describe("ClusterCert in exec mode", function () {
     this.timeout(120_000);

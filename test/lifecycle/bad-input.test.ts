@@ -11,7 +11,7 @@ import { CceEmulator, faults, type KubeconfigJson } from "../emulator";
 import { CheckFailedError, Engine } from "../harness/engine";
 import { REPO_ROOT } from "../harness/program";
 import { secret, type PropertyMap } from "../harness/properties";
-import { assertNoSecret, baseEnv, DAY_MS, nonSecretOutputs, pemForms, registered, settle, up } from "./helpers";
+import { assertNoSecret, baseEnv, DAY_MS, nonSecretOutputs, pemForms, registered, settle, up } from "../harness/clustercert";
 
 // ---- planted secrets --------------------------------------------------------------------------
 const AK = "PLANTEDAKQ7X2M9LZ4WB";

@@ -9,8 +9,7 @@ import { MAX_CONNECTIONS_PER_ORIGIN } from "../../provider/http";
 import { CceEmulator } from "../emulator";
 import { demoOptions } from "../emulator/options";
 import { Engine, type UpResult } from "../harness/engine";
-import { REPO_ROOT } from "../harness/program";
-import { assertNoSecret, baseEnv, registered, up } from "./helpers";
+import { assertNoSecret, registered, up, startEmulatorAndEngine } from "../harness/clustercert";
 
 const opts = demoOptions();
 const CRED = opts.credentials![0]!;
@@ -27,12 +26,7 @@ describe("lifecycle: 200 parallel creates through one host", function () {
     let engine: Engine;
 
     before(async () => {
-        emu = await CceEmulator.start({ ...opts, keyType: "ec", rateLimit: RATE_LIMIT });
-        engine = await Engine.start({
-            cwd: REPO_ROOT,
-            env: baseEnv(emu, { HW_ACCESS_KEY: CRED.accessKey, HW_SECRET_KEY: CRED.secretKey }),
-            config: { "huaweicloud:region": PROJECT.name },
-        });
+        ({ emu, engine } = await startEmulatorAndEngine({ ...opts, keyType: "ec", rateLimit: RATE_LIMIT }, CRED, { "huaweicloud:region": PROJECT.name }));
     });
     after(async () => {
         await engine?.stop();

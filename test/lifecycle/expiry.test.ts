@@ -8,8 +8,7 @@ import { X509Certificate } from "node:crypto";
 import { CceEmulator } from "../emulator";
 import { demoOptions } from "../emulator/options";
 import { CheckFailedError, Engine } from "../harness/engine";
-import { REPO_ROOT } from "../harness/program";
-import { baseEnv, DAY_MS, logsSince, registered, up } from "./helpers";
+import { DAY_MS, logsSince, registered, up, startEmulatorAndEngine } from "../harness/clustercert";
 
 const opts = demoOptions();
 const CRED = opts.credentials![0]!;
@@ -33,12 +32,7 @@ describe("lifecycle: expiry by date (expiresAt → expire_at) through the real h
     const posts = () => emu.calls.filter({ route: "clustercert", method: "POST" });
 
     before(async () => {
-        emu = await CceEmulator.start({ ...opts, keyType: "ec" });
-        engine = await Engine.start({
-            cwd: REPO_ROOT,
-            env: baseEnv(emu, { HW_ACCESS_KEY: CRED.accessKey, HW_SECRET_KEY: CRED.secretKey }),
-            config: { "huaweicloud:region": PROJECT.name },
-        });
+        ({ emu, engine } = await startEmulatorAndEngine({ ...opts, keyType: "ec" }, CRED, { "huaweicloud:region": PROJECT.name }));
     });
     after(async () => {
         await engine?.stop();

@@ -8,8 +8,7 @@ import assert from "node:assert/strict";
 import { CceEmulator, faults } from "../emulator";
 import { demoOptions } from "../emulator/options";
 import { Engine } from "../harness/engine";
-import { REPO_ROOT } from "../harness/program";
-import { baseEnv, DAY_MS, registered, up } from "./helpers";
+import { DAY_MS, registered, up, startEmulatorAndEngine } from "../harness/clustercert";
 
 const opts = demoOptions();
 const CRED = opts.credentials![0]!;
@@ -29,12 +28,7 @@ describe("lifecycle: old clusters (deprecated GET) through the real host", funct
         emu.calls.entries.slice(from).filter((c) => c.route === "clustercert").map((c) => `${c.method} ${c.status}`);
 
     before(async () => {
-        emu = await CceEmulator.start({ ...opts, keyType: "ec", clusters: [...opts.clusters!, LEGACY] });
-        engine = await Engine.start({
-            cwd: REPO_ROOT,
-            env: baseEnv(emu, { HW_ACCESS_KEY: CRED.accessKey, HW_SECRET_KEY: CRED.secretKey }),
-            config: { "huaweicloud:region": PROJECT.name },
-        });
+        ({ emu, engine } = await startEmulatorAndEngine({ ...opts, keyType: "ec", clusters: [...opts.clusters!, LEGACY] }, CRED, { "huaweicloud:region": PROJECT.name }));
     });
     after(async () => {
         await engine?.stop();

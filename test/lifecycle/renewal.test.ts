@@ -10,9 +10,8 @@ import assert from "node:assert/strict";
 import { CceEmulator } from "../emulator";
 import { demoOptions } from "../emulator/options";
 import { Engine, type ResourceState } from "../harness/engine";
-import { REPO_ROOT } from "../harness/program";
 import type { PropertyMap } from "../harness/properties";
-import { baseEnv, DAY_MS, logsSince, registered, settle, up } from "./helpers";
+import { DAY_MS, logsSince, registered, settle, up, startEmulatorAndEngine } from "../harness/clustercert";
 
 const opts = demoOptions();
 const CRED = opts.credentials![0]!;
@@ -38,12 +37,7 @@ describe("lifecycle: renewal through the real host", function () {
 
     before(async () => {
         // The emulator's clock is moved while it mints: allow the resulting X-Sdk-Date skew.
-        emu = await CceEmulator.start({ ...opts, keyType: "ec", clockSkewToleranceMs: 3 * DAY_MS });
-        engine = await Engine.start({
-            cwd: REPO_ROOT,
-            env: baseEnv(emu, { HW_ACCESS_KEY: CRED.accessKey, HW_SECRET_KEY: CRED.secretKey }),
-            config: { "huaweicloud:region": PROJECT.name },
-        });
+        ({ emu, engine } = await startEmulatorAndEngine({ ...opts, keyType: "ec", clockSkewToleranceMs: 3 * DAY_MS }, CRED, { "huaweicloud:region": PROJECT.name }));
     });
     after(async () => {
         await engine?.stop();

@@ -12,7 +12,7 @@ import { CceEmulator, faults, type CallRecord } from "../emulator";
 import { demoOptions } from "../emulator/options";
 import { Engine } from "../harness/engine";
 import { REPO_ROOT } from "../harness/program";
-import { assertNoSecret, baseEnv, gaps, logsSince, registered, settle, up } from "./helpers";
+import { assertNoSecret, baseEnv, gaps, logsSince, registered, settle, up, startEmulatorAndEngine } from "../harness/clustercert";
 
 const opts = demoOptions();
 const CRED = opts.credentials![0]!;
@@ -49,12 +49,7 @@ describe("lifecycle: retries and time limits through the real host", function ()
     }
 
     before(async () => {
-        emu = await CceEmulator.start({ ...opts, keyType: "ec" });
-        engine = await Engine.start({
-            cwd: REPO_ROOT,
-            env: baseEnv(emu, { HW_ACCESS_KEY: CRED.accessKey, HW_SECRET_KEY: CRED.secretKey }),
-            config: { "huaweicloud:region": PROJECT.name },
-        });
+        ({ emu, engine } = await startEmulatorAndEngine({ ...opts, keyType: "ec" }, CRED, { "huaweicloud:region": PROJECT.name }));
     });
     after(async () => {
         if (engine) assertNoSecret(engine.host.logs().join("\n"), SECRETS, "the host's log");

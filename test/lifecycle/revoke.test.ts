@@ -12,7 +12,7 @@ import { demoOptions } from "../emulator/options";
 import { Engine, type ResourceState } from "../harness/engine";
 import { REPO_ROOT } from "../harness/program";
 import { secret } from "../harness/properties";
-import { baseEnv, logsSince, nonSecretOutputs, registered, settle, up } from "./helpers";
+import { baseEnv, logsSince, nonSecretOutputs, registered, settle, up } from "../harness/clustercert";
 
 const opts = demoOptions();
 const CRED = opts.credentials![0]!;

@@ -5,10 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { ClusterCert, SECRET_OUTPUTS, type ClusterCertArgs } from "../../provider";
-import type { CceEmulator } from "../emulator";
-import type { Engine, ResourceState, UpResult } from "../harness/engine";
-import type { PropertyMap } from "../harness/properties";
-import { serializeResources } from "../harness/serialize";
+import { CceEmulator } from "../emulator";
+import type { EmulatorOptions } from "../emulator/options";
+import { REPO_ROOT } from "./program";
+import { Engine, type ResourceState, type UpResult } from "./engine";
+import type { PropertyMap } from "./properties";
+import { serializeResources } from "./serialize";
 
 export const TYPE = "pulumi-nodejs:dynamic/cce:ClusterCert";
 export const DAY_MS = 24 * 60 * 60 * 1000;
@@ -85,4 +87,19 @@ export function nonSecretOutputs(state: ResourceState): string {
 /** Milliseconds between consecutive emulator call records. */
 export function gaps(times: readonly Date[]): number[] {
     return times.slice(1).map((t, i) => t.getTime() - (times[i] as Date).getTime());
+}
+
+/** An emulator and one engine (host) with AK/SK in its environment: the setup most lifecycle tests share. */
+export async function startEmulatorAndEngine(
+    options: EmulatorOptions,
+    credential: { accessKey: string; secretKey: string },
+    config: Record<string, string> = {},
+): Promise<{ emu: CceEmulator; engine: Engine }> {
+    const emu = await CceEmulator.start(options);
+    const engine = await Engine.start({
+        cwd: REPO_ROOT,
+        env: baseEnv(emu, { HW_ACCESS_KEY: credential.accessKey, HW_SECRET_KEY: credential.secretKey }),
+        config,
+    });
+    return { emu, engine };
 }
