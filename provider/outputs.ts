@@ -2,7 +2,7 @@
  * Turns a clustercert answer into the resource's outputs, and re-renders stored outputs for
  * another context. Pure: no I/O, the clock is passed in.
  */
-import { assertKeyMatches, countCertificates, readCertificate } from "./certificate";
+import { countCertificates, inspectClientCertificate } from "./certificate";
 import {
     decodePemData, endpointsOf, parseKubeconfigYaml, renderKubeconfig, selectContext, type Kubeconfig,
 } from "./kubeconfig";
@@ -45,8 +45,7 @@ export function buildState(requested: Requested, answer: Answer, now: Date): Clu
     const { user, ...ctx } = describeContext(answer.kubeconfig, requested.context);
     const clientCertificate = decodePemData(user.user["client-certificate-data"], `client-certificate-data of user "${user.name}"`, /-----BEGIN CERTIFICATE-----/);
     const clientKey = decodePemData(user.user["client-key-data"], `client-key-data of user "${user.name}"`, /-----BEGIN [A-Z ]*PRIVATE KEY-----/);
-    assertKeyMatches(clientCertificate, clientKey);
-    const info = readCertificate(clientCertificate);
+    const info = inspectClientCertificate(clientCertificate, clientKey);
     if (info.notAfter.getTime() <= now.getTime()) {
         throw new CertificateRejected(`the client certificate it issued already expired at ${info.notAfter.toISOString()}`);
     }

@@ -36,7 +36,7 @@
 //   (the Node SDK adds `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` to non-JSON requests).
 // * The Node SDK hashes `JSON.stringify(request.data)`; we hash the exact body bytes.
 
-import { createHash, createHmac } from "node:crypto";
+import { createHmac, hash } from "node:crypto";
 
 /** The signing algorithm name, first token of the Authorization header. */
 export const ALGORITHM = "SDK-HMAC-SHA256";
@@ -72,7 +72,7 @@ const SDK_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const HEX_DIGITS = "0123456789ABCDEF";
 
 function sha256Hex(data: string | Uint8Array): string {
-    return createHash("sha256").update(data).digest("hex");
+    return hash("sha256", data, "hex");
 }
 
 /** True for the bytes kept as they are: A-Z a-z 0-9 - . _ ~ */
@@ -122,8 +122,13 @@ function percentEncode(bytes: Uint8Array): string {
     return out;
 }
 
+/** Characters at which UTF-16 code unit order and code point order can disagree (surrogates, U+E000..U+FFFF). */
+const ABOVE_D7FF = /[\uD800-\uFFFF]/;
+
 /** Code point order (UTF-8 byte order) for strings. */
 function compareCodePoints(a: string, b: string): number {
+    // Below U+D800 the UTF-16 code unit order of JavaScript's comparison is code point order.
+    if (!ABOVE_D7FF.test(a) && !ABOVE_D7FF.test(b)) return a < b ? -1 : a > b ? 1 : 0;
     return Buffer.compare(Buffer.from(a, "utf8"), Buffer.from(b, "utf8"));
 }
 
@@ -167,6 +172,9 @@ export function parseSdkDate(s: string): Date | undefined {
     return d;
 }
 
+/** A segment of unreserved characters only: decoding and encoding it again changes nothing. */
+const UNRESERVED_ONLY = /^[A-Za-z0-9\-._~]*$/;
+
 /**
  * Canonical URI: the path split at "/", each segment percent-decoded and re-encoded
  * (A-Za-z0-9-._~ kept, upper-case %XX, UTF-8), joined with "/" and always ending with "/".
@@ -175,7 +183,7 @@ export function parseSdkDate(s: string): Date | undefined {
 export function canonicalUri(pathname: string): string {
     const uri = pathname
         .split("/")
-        .map((segment) => percentEncode(percentDecode(segment, false)))
+        .map((segment) => (UNRESERVED_ONLY.test(segment) ? segment : percentEncode(percentDecode(segment, false))))
         .join("/");
     return uri.endsWith("/") ? uri : uri + "/";
 }
@@ -187,6 +195,7 @@ export function canonicalUri(pathname: string): string {
  */
 export function canonicalQuery(search: string): string {
     const query = search.startsWith("?") ? search.slice(1) : search;
+    if (query === "") return "";
     const pairs: Array<[Buffer, Buffer]> = [];
     for (const piece of query.split("&")) {
         if (piece === "") continue;
@@ -205,7 +214,10 @@ export function canonicalQuery(search: string): string {
  * throws if a signed header is missing.
  */
 export function canonicalHeaders(headers: Record<string, string>, signed: readonly string[]): string {
-    const byName = lowerCaseHeaders(headers);
+    return canonicalHeaderLines(lowerCaseHeaders(headers), signed);
+}
+
+function canonicalHeaderLines(byName: ReadonlyMap<string, string>, signed: readonly string[]): string {
     let out = "";
     for (const name of signed) {
         const lower = name.toLowerCase();
@@ -227,15 +239,18 @@ export function payloadHash(body: string | Uint8Array): string {
  * `X-Sdk-Content-Sha256` header when present (e.g. UNSIGNED-PAYLOAD), else `payloadHash(req.body)`.
  */
 export function canonicalRequest(req: SignableRequest, signedHeaders: readonly string[]): string {
-    const url = parseUrl(req.url);
-    const contentSha = lowerCaseHeaders(req.headers).get(HEADER_CONTENT_SHA256)?.trim();
+    return canonicalRequestOf(req.method, parseUrl(req.url), lowerCaseHeaders(req.headers), req.body, signedHeaders);
+}
+
+function canonicalRequestOf(method: string, url: URL, byName: ReadonlyMap<string, string>, body: string | Uint8Array, signedHeaders: readonly string[]): string {
+    const contentSha = byName.get(HEADER_CONTENT_SHA256)?.trim();
     return [
-        req.method,
+        method,
         canonicalUri(url.pathname),
         canonicalQuery(url.search),
-        canonicalHeaders(req.headers, signedHeaders),
+        canonicalHeaderLines(byName, signedHeaders),
         signedHeaders.map((h) => h.toLowerCase()).join(";"),
-        contentSha ? contentSha : payloadHash(req.body),
+        contentSha ? contentSha : payloadHash(body),
     ].join("\n");
 }
 
@@ -317,10 +332,11 @@ export function signRequest(req: SignableRequest, creds: AkSk, now: Date): Recor
     out["X-Sdk-Date"] = sdkDate;
     if (token !== undefined) out["X-Security-Token"] = token;
 
-    const signed = Object.keys(out)
-        .map((name) => name.toLowerCase())
-        .sort(compareCodePoints);
-    const text = canonicalRequest({ method: req.method, url: req.url, headers: out, body: req.body }, signed);
+    // The names in `out` are distinct tokens (checked above): lower-casing them cannot collide.
+    const byName = new Map<string, string>();
+    for (const [name, value] of Object.entries(out)) byName.set(name.toLowerCase(), value);
+    const signed = [...byName.keys()].sort(compareCodePoints);
+    const text = canonicalRequestOf(req.method, url, byName, req.body, signed);
     const sig = signature(creds.secretKey, stringToSign(sdkDate, text));
     out["Authorization"] = authorizationHeader(creds.accessKey, signed, sig);
     return out;
