@@ -236,6 +236,7 @@ async function certificateCheck(failures: string[], o: CrossCheckOptions): Promi
         "O=no common name",
         "CN=first, CN=second",
         "CN=a\\,b",
+        "CN=path/like_name.x-y:z@w",
     ];
     const dates: [string, string][] = [
         ["2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z"],
