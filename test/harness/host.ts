@@ -204,6 +204,21 @@ export async function stopAllHosts(): Promise<void> {
     await Promise.all([...liveHosts].map((h) => h.stop()));
 }
 
+/** The resource a request is about: URN, name and type, as the engine sets them on every request. */
+interface Addressable {
+    setUrn(value: string): unknown;
+    setName(value: string): unknown;
+    setType(value: string): unknown;
+}
+
+function addressed<T extends Addressable>(req: T, urn: string): T {
+    const { name, type } = parseUrn(urn);
+    req.setUrn(urn);
+    req.setName(name);
+    req.setType(type);
+    return req;
+}
+
 /** Number of hosts started and not yet stopped (for leak checks). */
 export function liveHostCount(): number {
     return liveHosts.size;
@@ -513,11 +528,7 @@ export class ProviderHost {
     }
 
     async check(urn: string, olds: PropertyMap, news: PropertyMap): Promise<CheckResult> {
-        const { name, type } = parseUrn(urn);
-        const req = new provproto.CheckRequest();
-        req.setUrn(urn);
-        req.setName(name);
-        req.setType(type);
+        const req = addressed(new provproto.CheckRequest(), urn);
         req.setOlds(toStruct(olds));
         req.setNews(toStruct(news));
         req.setRandomseed(randomBytes(32));
@@ -530,12 +541,8 @@ export class ProviderHost {
 
     /** Diff(id, olds = old OUTPUTS, news = checked inputs); `oldInputs` is also sent by the engine. */
     async diff(id: string, urn: string, olds: PropertyMap, news: PropertyMap, oldInputs?: PropertyMap, ignoreChanges: string[] = []): Promise<DiffResult> {
-        const { name, type } = parseUrn(urn);
-        const req = new provproto.DiffRequest();
+        const req = addressed(new provproto.DiffRequest(), urn);
         req.setId(id);
-        req.setUrn(urn);
-        req.setName(name);
-        req.setType(type);
         req.setOlds(toStruct(olds));
         req.setNews(toStruct(news));
         if (oldInputs) {
@@ -561,11 +568,7 @@ export class ProviderHost {
     }
 
     async create(urn: string, props: PropertyMap, preview = false): Promise<CreateResult> {
-        const { name, type } = parseUrn(urn);
-        const req = new provproto.CreateRequest();
-        req.setUrn(urn);
-        req.setName(name);
-        req.setType(type);
+        const req = addressed(new provproto.CreateRequest(), urn);
         req.setProperties(toStruct(props));
         req.setPreview(preview);
         const res = await this.call<provproto.CreateRequest, provproto.CreateResponse>("create", this.client.create, req);
@@ -574,12 +577,8 @@ export class ProviderHost {
 
     /** Read(id, props = stored outputs, inputs = stored inputs) — what `pulumi refresh` sends. */
     async read(id: string, urn: string, props: PropertyMap, inputs?: PropertyMap): Promise<ReadResult> {
-        const { name, type } = parseUrn(urn);
-        const req = new provproto.ReadRequest();
+        const req = addressed(new provproto.ReadRequest(), urn);
         req.setId(id);
-        req.setUrn(urn);
-        req.setName(name);
-        req.setType(type);
         req.setProperties(toStruct(props));
         if (inputs) {
             req.setInputs(toStruct(inputs));
@@ -595,12 +594,8 @@ export class ProviderHost {
 
     /** Update(id, olds = old OUTPUTS, news = checked inputs). */
     async update(id: string, urn: string, olds: PropertyMap, news: PropertyMap, preview = false, oldInputs?: PropertyMap): Promise<UpdateResult> {
-        const { name, type } = parseUrn(urn);
-        const req = new provproto.UpdateRequest();
+        const req = addressed(new provproto.UpdateRequest(), urn);
         req.setId(id);
-        req.setUrn(urn);
-        req.setName(name);
-        req.setType(type);
         req.setOlds(toStruct(olds));
         req.setNews(toStruct(news));
         req.setPreview(preview);
@@ -613,12 +608,8 @@ export class ProviderHost {
 
     /** Delete(id, props = stored outputs). */
     async delete(id: string, urn: string, props: PropertyMap, oldInputs?: PropertyMap): Promise<void> {
-        const { name, type } = parseUrn(urn);
-        const req = new provproto.DeleteRequest();
+        const req = addressed(new provproto.DeleteRequest(), urn);
         req.setId(id);
-        req.setUrn(urn);
-        req.setName(name);
-        req.setType(type);
         req.setProperties(toStruct(props));
         if (oldInputs) {
             req.setOldInputs(toStruct(oldInputs));
