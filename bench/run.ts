@@ -100,7 +100,7 @@ function report(pc: PerCallResult, steps: StepFigures[], host: HostResult, cc: C
     const stepRows = steps.map((st, i) => [
         st.name,
         fmt(st.clientCpuUs),
-        i === 0 ? "" : `+${fmt(st.clientCpuUs - (steps[i - 1] as StepFigures).clientCpuUs)}`,
+        i === 0 ? "" : ((d: number): string => (d >= 0 ? `+${fmt(d)}` : `−${fmt(-d)}`))(st.clientCpuUs - (steps[i - 1] as StepFigures).clientCpuUs),
         fmt(st.rate),
     ]);
 
