@@ -184,3 +184,14 @@ export function fromStruct(s: Struct | undefined): PropertyMap {
     }
     return s.toJavaScript() as PropertyMap;
 }
+
+/** The JSON of a value with every secret replaced by "[secret]": what would be stored in plain text. */
+export function plainText(v: PropertyValue): string {
+    const walk = (x: PropertyValue): PropertyValue => {
+        if (isSecret(x)) return "[secret]";
+        if (Array.isArray(x)) return x.map(walk);
+        if (x !== null && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
+        return x;
+    };
+    return JSON.stringify(walk(v));
+}

@@ -19,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import YAML from "yaml";
 import { REPO_ROOT } from "../harness/program";
-import { isSecret, stripSecrets, type PropertyMap, type PropertyValue } from "../harness/properties";
+import { isSecret, plainText, stripSecrets, type PropertyMap } from "../harness/properties";
 import { serializeResources, type RegisteredResource, type SerializeOptions } from "../harness/serialize";
 
 interface ProjectFile {
@@ -77,17 +77,6 @@ function plantedStrings(): string[] {
         ...Object.values(PLANTED).map(b64), // as they sit in the kubeconfig
         kc.slice(0, 200),
     ];
-}
-
-/** The JSON of a value with every secret replaced by "[secret]": what would be stored in plain text. */
-function plainText(v: PropertyValue): string {
-    const walk = (x: PropertyValue): PropertyValue => {
-        if (isSecret(x)) return "[secret]";
-        if (Array.isArray(x)) return x.map(walk);
-        if (x !== null && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
-        return x;
-    };
-    return JSON.stringify(walk(v));
 }
 
 /** Mock answer: the ClusterCert's outputs as a create would return them (secrets deliberately plain). */

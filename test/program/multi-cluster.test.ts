@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { REPO_ROOT } from "../harness/program";
-import { isSecret, stripSecrets, type PropertyValue } from "../harness/properties";
+import { isSecret, plainText, stripSecrets } from "../harness/properties";
 import { serializeResources, type RegisteredResource } from "../harness/serialize";
 
 const EXAMPLE = path.join(REPO_ROOT, "examples", "multi-cluster", "index.ts");
@@ -64,17 +64,6 @@ async function runExample(withToken = true): Promise<RegisteredResource[]> {
             },
         },
     );
-}
-
-/** The JSON of a value with every secret replaced by "[secret]": what would be stored in plain text. */
-function plainText(v: PropertyValue): string {
-    const walk = (x: PropertyValue): PropertyValue => {
-        if (isSecret(x)) return "[secret]";
-        if (Array.isArray(x)) return x.map(walk);
-        if (x !== null && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
-        return x;
-    };
-    return JSON.stringify(walk(v));
 }
 
 describe("examples/multi-cluster under mocks", () => {
