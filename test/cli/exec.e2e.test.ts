@@ -11,7 +11,7 @@ import YAML from "yaml";
 import { EXEC_API_V1, EXEC_API_V1BETA1 } from "../../provider/exec-api";
 import type { Kubeconfig } from "../../provider/kubeconfig";
 import { CceEmulator } from "../emulator";
-import { baseEnv, cliScript, findKubectl, runCli, runProcess, type KubectlInfo } from "./run-cli";
+import { cliEnv, cliScript, findKubectl, runCli, runProcess, type KubectlInfo } from "./run-cli";
 
 const PROJECT = "0c5e1f7a3b2d4e6f8a9b0c1d2e3f4a5b";
 const PRIVATE = "22222222-2222-3333-4444-000000000001";
@@ -50,15 +50,7 @@ describe("cce-clustercert kubeconfig --exec / exec-credential (built binary agai
             ],
         });
         work = await fs.mkdtemp(path.join(tmpdir(), "cce-cli-exec-"));
-        env = {
-            ...baseEnv(),
-            HOME: work,
-            HW_ACCESS_KEY: AK,
-            HW_SECRET_KEY: SK,
-            HW_REGION_NAME: "eu-west-0",
-            HW_PROJECT_ID: PROJECT,
-            NODE_EXTRA_CA_CERTS: emu.caFile,
-        };
+        env = cliEnv(work, emu.caFile, { ak: AK, sk: SK, projectId: PROJECT });
     });
     after(async () => {
         await emu?.stop();

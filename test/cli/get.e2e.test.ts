@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
 import { CceEmulator } from "../emulator";
-import { baseEnv, BIN_NAME, declaredBin, EXPECTED_BIN, REPO, runCli, runProcess } from "./run-cli";
+import { BIN_NAME, cliEnv, declaredBin, EXPECTED_BIN, REPO, runCli, runProcess } from "./run-cli";
 
 const PROJECT = "0c5e1f7a3b2d4e6f8a9b0c1d2e3f4a5b";
 const PRIVATE = "11111111-2222-3333-4444-000000000001";
@@ -34,16 +34,7 @@ describe("cce-clustercert get (built binary against the emulator)", function () 
             ],
         });
         work = await fs.mkdtemp(path.join(tmpdir(), "cce-cli-get-"));
-        env = {
-            ...baseEnv(),
-            HOME: work,
-            XDG_CACHE_HOME: path.join(work, "cache"),
-            HW_ACCESS_KEY: AK,
-            HW_SECRET_KEY: SK,
-            HW_REGION_NAME: "eu-west-0",
-            HW_PROJECT_ID: PROJECT,
-            NODE_EXTRA_CA_CERTS: emu.caFile,
-        };
+        env = cliEnv(work, emu.caFile, { ak: AK, sk: SK, projectId: PROJECT }, { XDG_CACHE_HOME: path.join(work, "cache") });
     });
     after(async () => {
         await emu?.stop();

@@ -36,6 +36,20 @@ export interface Result {
 }
 
 /** The environment children start from: PATH and the like, none of the caller's cloud settings. */
+/** The CLI's environment in the e2e tests: AK/SK, region and project from env, the emulator's CA trusted, HOME in `work`. */
+export function cliEnv(work: string, caFile: string, creds: { ak: string; sk: string; projectId: string }, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    return {
+        ...baseEnv(),
+        HOME: work,
+        HW_ACCESS_KEY: creds.ak,
+        HW_SECRET_KEY: creds.sk,
+        HW_REGION_NAME: "eu-west-0",
+        HW_PROJECT_ID: creds.projectId,
+        NODE_EXTRA_CA_CERTS: caFile,
+        ...extra,
+    };
+}
+
 export function baseEnv(): NodeJS.ProcessEnv {
     const keep = ["PATH", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT"];
     const env: NodeJS.ProcessEnv = {};
