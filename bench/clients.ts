@@ -17,6 +17,7 @@ import { CertDuration } from "@huaweicloud/huaweicloud-sdk-cce/v3/model/CertDura
 import { CreateKubernetesClusterCertRequest } from "@huaweicloud/huaweicloud-sdk-cce/v3/model/CreateKubernetesClusterCertRequest";
 import { BasicCredentials } from "@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials";
 import { callApi, type Auth, type CallOptions } from "../provider/api";
+import { Secrets } from "../provider/redact";
 import { clusterCertUrl, issueClusterCert } from "../provider/client";
 import { closeHttp, send } from "../provider/http";
 import { requestedOf } from "../provider/operations";
@@ -53,6 +54,7 @@ export function ours(t: Target): BenchClient {
         policy: defaultPolicy(5),
         log: () => undefined,
         now: () => new Date(),
+        secrets: new Secrets([t.creds.accessKey, t.creds.secretKey]),
     };
     const requested = requestedOf({ clusterId: t.clusterId, duration: DURATION_DAYS }, t.projectId, t.url, t.region);
     return {
@@ -124,7 +126,7 @@ export function steps(t: Target): BenchClient[] {
     const body = JSON.stringify({ duration: DURATION_DAYS });
     const headers = { "Content-Type": "application/json", "X-Project-Id": t.projectId };
     const auth: Auth = { kind: "aksk", creds: t.creds };
-    const opts: CallOptions = { env, timeoutMs: 30_000, policy: defaultPolicy(5), log: () => undefined, now: () => new Date() };
+    const opts: CallOptions = { env, timeoutMs: 30_000, policy: defaultPolicy(5), log: () => undefined, now: () => new Date(), secrets: new Secrets([t.creds.accessKey, t.creds.secretKey]) };
     let presigned: Record<string, string> = {};
     const check = (status: number): void => {
         if (status !== 200) throw new Error(`status ${status}`);

@@ -14,7 +14,7 @@ import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, we
 import * as x509 from "@peculiar/x509";
 import YAML from "yaml";
 import { assertKeyMatches, countCertificates, readCertificate, type CertificateInfo } from "../provider/certificate";
-import { renderKubeconfig, type Kubeconfig } from "../provider/kubeconfig";
+import { kubeconfigYaml, libraryYaml } from "../provider/kubeconfig-yaml";
 
 x509.cryptoProvider.set(webcrypto as never);
 
@@ -77,7 +77,7 @@ function yamlCheck(failures: string[]): number {
     for (let i = 0; i < 4000; i++) {
         const plain = i % 2 === 0;
         const v = (d: number): Json => (plain ? "value" + Math.floor(r() * 100) : randomValue(r, d));
-        const kc: Kubeconfig = {
+        const kc: Record<string, Json> = {
             kind: "Config",
             apiVersion: "v1",
             preferences: r() < 0.5 ? {} : { colors: r() < 0.5 },
@@ -95,11 +95,19 @@ function yamlCheck(failures: string[]): number {
             ...(r() < 0.1 ? { [randomString(r)]: v(2) } : {}),
         };
         const ctx = r() < 0.5 ? "internal" : "external";
-        const expected = YAML.stringify({ ...kc, "current-context": ctx }, { lineWidth: 0 });
-        const actual = renderKubeconfig(kc, ctx);
+        const doc = { ...kc, "current-context": ctx };
+        const expected = libraryYaml(doc);
+        const actual = kubeconfigYaml(doc);
         if (actual !== expected) {
-            failures.push(`renderKubeconfig differs from YAML.stringify for document ${i}:\n${expected}\n---\n${actual}`);
+            failures.push(`kubeconfigYaml differs from the yaml library for document ${i}:\n${expected}\n---\n${actual}`);
             if (failures.length > 5) break;
+        }
+        // Read back as YAML 1.2 and as YAML 1.1 (kubectl's reader), the document is the same.
+        for (const version of ["1.2", "1.1"] as const) {
+            if (JSON.stringify(YAML.parse(actual, { version })) !== JSON.stringify(doc)) {
+                failures.push(`the YAML of document ${i} reads back differently as YAML ${version}:\n${actual}`);
+                break;
+            }
         }
         n++;
     }

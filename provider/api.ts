@@ -2,11 +2,13 @@
  * One authenticated call to a Huawei Cloud API, with retries: signs (AK/SK) or attaches a token on
  * every attempt, retries what may change, and turns error answers into CloudApiError/NetworkError.
  */
-import { CloudApiError, describeBody, NetworkError, parseErrorBody } from "./errors";
-import { MAX_CONNECTIONS_PER_ORIGIN, send, type HttpResponse } from "./http";
+import { CloudApiError, describeBody, MalformedAnswerError, NetworkError, parseErrorBody } from "./errors";
+import { AnswerRefusedError, MAX_CONNECTIONS_PER_ORIGIN, send, type HttpResponse } from "./http";
+import type { Secrets } from "./redact";
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, isThrottled, networkErrorCode, retryAfterMs, type RetryPolicy } from "./retry";
 import type { Env } from "./settings";
 import { signRequest, type AkSk } from "./signer";
+import { safeText } from "./text";
 
 export type Auth = { kind: "aksk"; creds: AkSk } | { kind: "token"; token: string } | { kind: "none" };
 
@@ -17,6 +19,11 @@ export interface CallOptions {
     /** One line per retry, shown to the user; never given secrets. */
     log: (line: string) => void;
     now: () => Date;
+    /**
+     * The secrets of the operation (credentials, tokens obtained on the way): removed from the
+     * server's text before it reaches an error or a log line (a server may echo the request).
+     */
+    secrets: Secrets;
 }
 
 export interface ApiRequest {
@@ -147,28 +154,39 @@ export async function callApi(req: ApiRequest, auth: Auth, opts: CallOptions): P
     }
 }
 
+/** A refused answer as the response the retry logic judges: its status, and the reason instead of a body. */
+function refusedResponse(err: AnswerRefusedError): HttpResponse & { refused: string } {
+    return { status: err.status, headers: err.headers, body: "", refused: err.reason };
+}
+
 async function attempts(req: ApiRequest, auth: Auth, opts: CallOptions, gate: OriginGate): Promise<ApiResponse> {
     const attemptsAllowed = opts.policy.maxRetries + 1;
     for (let attempt = 1; ; attempt++) {
-        let res: HttpResponse;
+        let res: HttpResponse & { refused?: string };
         try {
             res = await send({ method: req.method, url: req.url, headers: authorize(req, auth, opts.now()), body: req.body, timeoutMs: opts.timeoutMs }, opts.env);
         } catch (err) {
-            const what = describeNetworkError(err);
-            if (attempt < attemptsAllowed && isRetryableNetworkError(err)) {
-                const wait = backoffMs(attempt - 1, opts.policy);
-                opts.log(`${req.operation}: ${what} (${networkErrorCode(err)}); retry ${attempt} of ${opts.policy.maxRetries} in ${wait} ms`);
-                await opts.policy.sleep(wait);
-                continue;
+            if (err instanceof AnswerRefusedError) res = refusedResponse(err);
+            else {
+                const what = describeNetworkError(err);
+                if (attempt < attemptsAllowed && isRetryableNetworkError(err)) {
+                    const wait = backoffMs(attempt - 1, opts.policy);
+                    opts.log(`${req.operation}: ${what} (${networkErrorCode(err)}); retry ${attempt} of ${opts.policy.maxRetries} in ${wait} ms`);
+                    await opts.policy.sleep(wait);
+                    continue;
+                }
+                throw new NetworkError(req.operation, new URL(req.url).origin, what, networkErrorCode(err), attempt);
             }
-            throw new NetworkError(req.operation, new URL(req.url).origin, what, networkErrorCode(err), attempt);
         }
         const requestId = res.headers["x-request-id"];
         if (res.status >= 200 && res.status < 300) {
             gate.succeeded();
+            if (res.refused !== undefined) throw new MalformedAnswerError(req.operation, res.refused, requestId, res.status);
             return { ...res, ...(requestId ? { requestId } : {}), attempts: attempt };
         }
-        const body = parseErrorBody(res.body);
+        // The server's words, without anything of ours it may have echoed.
+        const text = opts.secrets.redact(res.body);
+        const body = parseErrorBody(text);
         const throttled = isThrottled(res.status, body.code);
         if (throttled) gate.throttled();
         const error = { ...body, requestId: requestId ?? body.requestId };
@@ -176,13 +194,13 @@ async function attempts(req: ApiRequest, auth: Auth, opts: CallOptions, gate: Or
             const advised = retryAfterMs(res.headers["retry-after"], opts.now(), opts.policy.maxDelayMs);
             const wait = advised ?? backoffMs(attempt - 1, opts.policy);
             opts.log(
-                `${req.operation}: ${res.status}${body.code ? ` ${body.code}` : ""}${error.requestId ? ` (request id ${error.requestId})` : ""}; ` +
+                `${req.operation}: ${res.status}${body.code ? ` ${safeText(body.code, 64)}` : ""}${error.requestId ? ` (request id ${safeText(error.requestId, 80)})` : ""}; ` +
                     `retry ${attempt} of ${opts.policy.maxRetries} in ${wait} ms${advised !== undefined ? " (Retry-After)" : ""}`,
             );
             if (throttled) await gate.backOff(wait, opts.policy.sleep);
             else await opts.policy.sleep(wait);
             continue;
         }
-        throw new CloudApiError(req.operation, res.status, error, describeBody(res.body, res.headers["content-type"]), attempt);
+        throw new CloudApiError(req.operation, res.status, error, res.refused ?? describeBody(text, res.headers["content-type"]), attempt);
     }
 }

@@ -4,12 +4,14 @@
  */
 import { callApi, type ApiResponse, type Auth, type CallOptions } from "./api";
 import { CloudApiError, MalformedAnswerError } from "./errors";
-import { KubeconfigError, parseKubeconfigJson, type Kubeconfig } from "./kubeconfig";
+import { KubeconfigError, parseKubeconfigJson, type Kubeconfig, type Sanitized } from "./kubeconfig";
 import type { ApiCall } from "./types";
 
 export const OPERATION = "CCE clustercert";
 export const MAX_DURATION_DAYS = 1827;
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** The Port-ID header is a uuid; anything else is not passed on as an output. */
+const PORT_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 export interface CertRequest {
     endpoint: string;
@@ -23,7 +25,12 @@ export interface CertRequest {
 }
 
 export interface CertAnswer {
+    /** The answer's kubeconfig with only its documented fields. */
     kubeconfig: Kubeconfig;
+    /** Fields of the answer that were not passed on (see `sanitizeKubeconfig`). */
+    dropped: string[];
+    /** The answer's HTTP status (2xx). */
+    status: number;
     portId?: string;
     requestId?: string;
     apiCall: ApiCall;
@@ -50,16 +57,18 @@ function headers(projectId: string): Record<string, string> {
 }
 
 function toAnswer(res: ApiResponse, apiCall: ApiCall, notes: string[]): CertAnswer {
-    let kubeconfig: Kubeconfig;
+    let sanitized: Sanitized;
     try {
-        kubeconfig = parseKubeconfigJson(res.body);
+        sanitized = parseKubeconfigJson(res.body);
     } catch (e) {
-        if (e instanceof KubeconfigError) throw new MalformedAnswerError(OPERATION, e.message, res.requestId);
+        if (e instanceof KubeconfigError) throw new MalformedAnswerError(OPERATION, e.message, res.requestId, res.status);
         throw e;
     }
+    const portId = res.headers["port-id"];
     return {
-        kubeconfig,
-        ...(res.headers["port-id"] ? { portId: res.headers["port-id"] } : {}),
+        ...sanitized,
+        status: res.status,
+        ...(portId !== undefined && PORT_ID.test(portId) ? { portId } : {}),
         ...(res.requestId ? { requestId: res.requestId } : {}),
         apiCall,
         notes,

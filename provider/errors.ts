@@ -1,8 +1,11 @@
 /**
  * The cloud's error answers, and the errors this provider shows to users. Messages name the HTTP
  * status, the error code, the cloud's message and the request id, then say what to do next. They
- * never contain credentials, keys or certificate bodies (see `redact`).
+ * never contain credentials, keys or certificate bodies (see `redact.ts`), and every piece of text
+ * the server chose (code, message, request id, page title) is one bounded line with its control
+ * characters escaped (`text.ts`), so an answer cannot write to the user's terminal.
  */
+import { quote, safeText } from "./text";
 
 export interface ApiErrorBody {
     code?: string;
@@ -47,9 +50,9 @@ export function parseErrorBody(body: string): ApiErrorBody {
 /** A short, safe description of a body that is not a JSON error (HTML page, truncated JSON, empty). */
 export function describeBody(body: string, contentType: string | undefined): string {
     if (body.trim() === "") return "an empty body";
-    const type = contentType?.split(";")[0]?.trim() || "unknown type";
-    const title = /<title>([^<]{1,80})<\/title>/i.exec(body)?.[1]?.trim();
-    return `a ${type} body of ${Buffer.byteLength(body)} bytes${title ? ` titled "${title}"` : ""}`;
+    const type = safeText(contentType?.split(";")[0]?.trim() || "unknown type", 60);
+    const title = /<title>([^<]{1,200})<\/title>/i.exec(body)?.[1]?.trim();
+    return `a ${type} body of ${Buffer.byteLength(body)} bytes${title ? ` titled ${quote(title, 80)}` : ""}`;
 }
 
 const HINTS: Record<number, string> = {
@@ -78,10 +81,10 @@ export class CloudApiError extends Error {
     constructor(operation: string, status: number, body: ApiErrorBody, fallback: string, attempts = 1) {
         const parts = [`${operation} failed: ${status}`];
         // IAM's code is the status again ({"error":{"code":401,…}}): say it once.
-        if (body.code && body.code !== String(status)) parts.push(body.code);
-        parts.push(body.message !== undefined ? JSON.stringify(body.message) : `(${fallback})`);
+        if (body.code && body.code !== String(status)) parts.push(safeText(body.code, 64));
+        parts.push(body.message !== undefined ? quote(body.message, 300) : `(${fallback})`);
         let message = parts.join(" ");
-        if (body.requestId) message += ` (request id ${body.requestId})`;
+        if (body.requestId) message += ` (request id ${safeText(body.requestId, 80)})`;
         if (attempts > 1) message += ` after ${attempts} attempts`;
         const hint = hintFor(status, operation);
         super(hint ? `${message}. ${hint}` : message);
@@ -93,10 +96,10 @@ export class CloudApiError extends Error {
     }
 }
 
-/** A 200 answer whose content is unusable; the message names the part that is wrong. */
+/** A successful (2xx) answer whose content is unusable; the message names the status and the part that is wrong. */
 export class MalformedAnswerError extends Error {
-    constructor(operation: string, what: string, requestId?: string) {
-        super(`${operation}: the API answered 200 but ${what}${requestId ? ` (request id ${requestId})` : ""}. This is a cloud-side fault; retry, and report the request id if it persists.`);
+    constructor(operation: string, what: string, requestId?: string, status = 200) {
+        super(`${operation}: the API answered ${status} but ${what}${requestId ? ` (request id ${safeText(requestId, 80)})` : ""}. This is a cloud-side fault; retry, and report the request id if it persists.`);
         this.name = "MalformedAnswerError";
     }
 }
@@ -112,18 +115,4 @@ export class NetworkError extends Error {
         this.name = "NetworkError";
         this.causeCode = causeCode;
     }
-}
-
-const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?-----END [A-Z0-9 ]+-----/g;
-
-/**
- * Removes secret values (credentials, passwords, tokens) and any PEM block from a text that a user
- * may see. Values shorter than 4 characters are left alone (they would mangle ordinary words).
- */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-    let out = text.replace(PEM_BLOCK, "[PEM redacted]");
-    for (const s of secrets) {
-        if (s !== undefined && s.length >= 4) out = out.split(s).join("[redacted]");
-    }
-    return out;
 }

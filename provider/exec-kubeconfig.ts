@@ -4,8 +4,10 @@
  * the CA and the flags to pin. Used by `cce-clustercert kubeconfig --exec` and meant for
  * `ClusterCert`'s exec mode too.
  */
-import YAML from "yaml";
+import { endpointProblem } from "./endpoints";
 import { encodePemData, type ExecConfig, type Kubeconfig, type KubeconfigCluster } from "./kubeconfig";
+import { kubeconfigYaml } from "./kubeconfig-yaml";
+import { certificatesOnly } from "./pem";
 import type { ContextName } from "./types";
 import { EXEC_API_V1, EXEC_API_V1BETA1, type ExecApiVersion } from "./exec-api";
 
@@ -70,13 +72,14 @@ export function execConfig(p: ExecKubeconfigParams): ExecConfig {
 
 /** The kubeconfig document: one cluster, one exec user, one context (named like CCE's). */
 export function buildExecKubeconfig(p: ExecKubeconfigParams): Kubeconfig {
-    if (!/^https?:\/\//.test(p.server)) throw new Error(`the server ${JSON.stringify(p.server)} is not an https:// URL`);
+    const why = endpointProblem(p.server);
+    if (why !== undefined) throw new Error(`the server URL ${why}`);
     const contextName = p.context ?? "internal";
     const clusterName = `${contextName}Cluster`;
     const userName = "user";
     const cluster: KubeconfigCluster = { server: p.server };
     if (p.insecureSkipTlsVerify === true) cluster["insecure-skip-tls-verify"] = true;
-    else if (p.caCertificate !== undefined && p.caCertificate !== "") cluster["certificate-authority-data"] = encodePemData(p.caCertificate);
+    else if (p.caCertificate !== undefined && p.caCertificate !== "") cluster["certificate-authority-data"] = encodePemData(certificatesOnly(p.caCertificate, "the CA certificate"));
     return {
         kind: "Config",
         apiVersion: "v1",
@@ -90,5 +93,5 @@ export function buildExecKubeconfig(p: ExecKubeconfigParams): Kubeconfig {
 
 /** The exec kubeconfig as YAML. */
 export function renderExecKubeconfig(p: ExecKubeconfigParams): string {
-    return YAML.stringify(buildExecKubeconfig(p), { lineWidth: 0 });
+    return kubeconfigYaml(buildExecKubeconfig(p));
 }

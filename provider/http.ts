@@ -6,7 +6,9 @@
 import { readFileSync } from "node:fs";
 import { createSecureContext, rootCertificates } from "node:tls";
 import { Agent, EnvHttpProxyAgent, request, type Dispatcher } from "undici";
+import { isLoopbackHost } from "./endpoints";
 import type { Env } from "./settings";
+import { safeText } from "./text";
 
 export interface HttpRequest {
     method: "GET" | "POST" | "DELETE";
@@ -20,6 +22,35 @@ export interface HttpResponse {
     status: number;
     headers: Record<string, string>;
     body: string;
+}
+
+/**
+ * Largest response body read, in bytes. A clustercert answer is about 5–10 KB, error answers and IAM's
+ * answers a few KB: 1 MiB leaves a margin of two orders of magnitude. Enforced while reading.
+ */
+export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * An answer refused before it was fully read: larger than the cap, or compressed (this client asks
+ * for no encoding and inflates nothing). Not retried.
+ */
+export class AnswerRefusedError extends Error {
+    constructor(
+        readonly status: number,
+        readonly headers: Record<string, string>,
+        readonly reason: string,
+    ) {
+        super(reason);
+        this.name = "AnswerRefusedError";
+    }
+}
+
+/** Refuses to send anything over plain HTTP to a host that is not this machine (credentials travel in every request). */
+export function assertSafeUrl(url: string): void {
+    const u = new URL(url);
+    if (u.protocol === "https:") return;
+    if (u.protocol === "http:" && isLoopbackHost(u.hostname)) return;
+    throw new Error(`refusing to send a request to ${u.protocol}//${u.host}: only https:// (or http:// on loopback) is used`);
 }
 
 /** Connections per origin: bounded so that hundreds of parallel creates share a few sockets. */
@@ -81,8 +112,9 @@ function flattenHeaders(h: Record<string, string | string[] | undefined>): Recor
     return out;
 }
 
-/** Sends one request and reads the whole answer. Network failures reject with undici's error (has `code`). */
-export async function send(req: HttpRequest, env: Env = process.env): Promise<HttpResponse> {
+/** Sends one request and reads the whole answer (at most `maxBytes`). Network failures reject with undici's error (has `code`). */
+export async function send(req: HttpRequest, env: Env = process.env, maxBytes = MAX_RESPONSE_BYTES): Promise<HttpResponse> {
+    assertSafeUrl(req.url);
     const res = await request(req.url, {
         method: req.method,
         headers: req.headers,
@@ -92,6 +124,23 @@ export async function send(req: HttpRequest, env: Env = process.env): Promise<Ht
         bodyTimeout: req.timeoutMs,
         signal: AbortSignal.timeout(req.timeoutMs),
     });
-    const body = await res.body.text();
-    return { status: res.statusCode, headers: flattenHeaders(res.headers), body };
+    const headers = flattenHeaders(res.headers);
+    const refuse = (reason: string): never => {
+        res.body.destroy();
+        throw new AnswerRefusedError(res.statusCode, headers, reason);
+    };
+    const encoding = headers["content-encoding"]?.trim().toLowerCase();
+    if (encoding !== undefined && encoding !== "" && encoding !== "identity") {
+        refuse(`the answer is compressed (Content-Encoding ${safeText(encoding, 40)}), which this client does not accept`);
+    }
+    const declared = Number(headers["content-length"]);
+    if (Number.isFinite(declared) && declared > maxBytes) refuse(`the answer announces ${declared} bytes, more than the ${maxBytes}-byte limit`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > maxBytes) refuse(`the answer is larger than the ${maxBytes}-byte limit`);
+        chunks.push(chunk);
+    }
+    return { status: res.statusCode, headers, body: Buffer.concat(chunks, size).toString("utf8") };
 }

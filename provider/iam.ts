@@ -47,7 +47,8 @@ async function fetchPasswordToken(iamEndpoint: string, c: Extract<Credentials, {
         opts,
     );
     const token = res.headers["x-subject-token"];
-    if (!token) throw new MalformedAnswerError("IAM token", "has no X-Subject-Token header", res.requestId);
+    if (!token) throw new MalformedAnswerError("IAM token", "has no X-Subject-Token header", res.requestId, res.status);
+    opts.secrets.add(token);
     let expiresAt = opts.now().getTime() + 60 * 60 * 1000;
     try {
         const parsed = JSON.parse(res.body) as { token?: { expires_at?: string } };
@@ -110,9 +111,9 @@ export async function discoverProjectId(iamEndpoint: string | undefined, region:
             try {
                 projects = (JSON.parse(res.body) as { projects?: unknown }).projects;
             } catch {
-                throw new MalformedAnswerError("IAM project lookup", "the body is not valid JSON", res.requestId);
+                throw new MalformedAnswerError("IAM project lookup", "the body is not valid JSON", res.requestId, res.status);
             }
-            if (!Array.isArray(projects)) throw new MalformedAnswerError("IAM project lookup", 'the body has no "projects" list', res.requestId);
+            if (!Array.isArray(projects)) throw new MalformedAnswerError("IAM project lookup", 'the body has no "projects" list', res.requestId, res.status);
             const ids = projects.map((p: unknown) => (p !== null && typeof p === "object" ? (p as { id?: unknown }).id : undefined)).filter((id): id is string => typeof id === "string");
             if (ids.length !== 1) {
                 throw new SettingsError(

@@ -1,14 +1,23 @@
 /**
- * Kubeconfig types (the `v1.Config` shape CCE answers with), validation of an API answer,
- * context selection and YAML rendering. Pure functions.
+ * Kubeconfig types (the `v1.Config` subset CCE documents), the sanitizer that turns an API answer
+ * into one, context selection and rendering. Pure functions.
+ *
+ * The answer is data, not configuration: only the fields the clustercert API documents are kept —
+ * clusters (name, server, certificate-authority-data, insecure-skip-tls-verify), users (name,
+ * client-certificate-data, client-key-data), contexts (name, cluster, user), current-context, kind,
+ * apiVersion, preferences (empty). Everything else (an `exec` command kubectl would run, a
+ * `proxy-url`, file paths, tokens) is dropped and named in `dropped`.
  */
 import YAML from "yaml";
+import { endpointProblem } from "./endpoints";
+import { JsonError, parseJson } from "./json";
+import { kubeconfigYaml } from "./kubeconfig-yaml";
+import { quote, safeText } from "./text";
 
 export interface KubeconfigCluster {
     server: string;
     "certificate-authority-data"?: string;
     "insecure-skip-tls-verify"?: boolean;
-    [field: string]: unknown;
 }
 export interface ExecConfig {
     apiVersion: string;
@@ -19,17 +28,15 @@ export interface ExecConfig {
     provideClusterInfo?: boolean;
     installHint?: string;
 }
+/** A user of a kubeconfig: client certificate data, or (only in kubeconfigs this package renders itself) an exec plugin. */
 export interface KubeconfigUser {
     "client-certificate-data"?: string;
     "client-key-data"?: string;
     exec?: ExecConfig;
-    [field: string]: unknown;
 }
 export interface KubeconfigContext {
     cluster: string;
     user: string;
-    namespace?: string;
-    [field: string]: unknown;
 }
 export interface NamedCluster {
     name: string;
@@ -46,13 +53,12 @@ export interface NamedContext {
 
 export interface Kubeconfig {
     kind: "Config";
-    apiVersion: string;
-    preferences?: Record<string, unknown>;
+    apiVersion: "v1";
+    preferences: Record<string, never>;
     clusters: NamedCluster[];
     users: NamedUser[];
     contexts: NamedContext[];
     "current-context": string;
-    [field: string]: unknown;
 }
 
 /** A kubeconfig that cannot be used; the message names the part that is wrong. */
@@ -63,66 +69,161 @@ export class KubeconfigError extends Error {
     }
 }
 
+/** Entries per list accepted in an answer (CCE sends at most three). */
+export const MAX_ENTRIES = 16;
+/** Names of clusters, users and contexts: what kubectl and YAML handle without surprises. */
+const NAME = /^[A-Za-z0-9._@:/+=-]{1,128}$/;
+/** Dropped fields named in the log line, at most. */
+const MAX_DROPPED_NAMED = 12;
+
 function isObject(v: unknown): v is Record<string, unknown> {
     return v !== null && typeof v === "object" && !Array.isArray(v);
 }
 
-function namedList<T>(doc: Record<string, unknown>, key: string, inner: string, check: (v: Record<string, unknown>, where: string) => void): T[] {
+/** The answer with only its documented fields, and the paths of the fields that were dropped. */
+export interface Sanitized {
+    kubeconfig: Kubeconfig;
+    dropped: string[];
+}
+
+class Collector {
+    readonly dropped: string[] = [];
+    /** Notes every key of `o` not in `allowed`, as `<where>.<key>`. */
+    extra(o: Record<string, unknown>, allowed: readonly string[], where: string): void {
+        for (const key of Object.keys(o)) if (!allowed.includes(key)) this.dropped.push(where === "" ? safeText(key, 40) : `${where}.${safeText(key, 40)}`);
+    }
+}
+
+function checkName(v: unknown, where: string): string {
+    if (typeof v !== "string" || !NAME.test(v)) {
+        throw new KubeconfigError(`${where} has ${typeof v === "string" ? `the name ${quote(v, 60)}, which is not` : "no"} a valid name (letters, digits and ._@:/+=- , at most 128)`);
+    }
+    return v;
+}
+
+function optionalString(o: Record<string, unknown>, key: string, where: string): string | undefined {
+    const v = o[key];
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== "string") throw new KubeconfigError(`${where} has a ${key} that is not a string`);
+    return v;
+}
+
+function namedList<T>(
+    doc: Record<string, unknown>,
+    key: string,
+    inner: string,
+    allowed: readonly string[],
+    c: Collector,
+    read: (v: Record<string, unknown>, where: string) => T,
+): { name: string; value: T }[] {
     const list = doc[key];
     if (list === undefined || list === null) return [];
     if (!Array.isArray(list)) throw new KubeconfigError(`"${key}" is not a list`);
-    return list.map((entry, i) => {
-        const where = `${key}[${i}]`;
-        if (!isObject(entry) || typeof entry.name !== "string" || entry.name === "") throw new KubeconfigError(`${where} has no name`);
-        if (!isObject(entry[inner])) throw new KubeconfigError(`${where} ("${entry.name}") has no "${inner}" object`);
-        check(entry[inner] as Record<string, unknown>, `${where} ("${entry.name}")`);
-        return entry as T;
+    if (list.length > MAX_ENTRIES) throw new KubeconfigError(`"${key}" has ${list.length} entries, more than the ${MAX_ENTRIES} accepted`);
+    const seen = new Set<string>();
+    return list.map((entry: unknown, i) => {
+        const at = `${key}[${i}]`;
+        if (!isObject(entry)) throw new KubeconfigError(`${at} is not an object`);
+        const name = checkName(entry.name, at);
+        if (seen.has(name)) throw new KubeconfigError(`${key} has two entries named ${quote(name, 60)} (kubectl refuses duplicate names)`);
+        seen.add(name);
+        const where = `${at} (${quote(name, 60)})`;
+        if (!isObject(entry[inner])) throw new KubeconfigError(`${where} has no "${inner}" object`);
+        c.extra(entry, ["name", inner], at);
+        c.extra(entry[inner] as Record<string, unknown>, allowed, `${at}.${inner}`);
+        return { name, value: read(entry[inner] as Record<string, unknown>, where) };
     });
 }
 
-/** Validates a parsed kubeconfig document (from the API's JSON or from stored YAML). */
-export function toKubeconfig(doc: unknown): Kubeconfig {
+const CLUSTER_FIELDS = ["server", "certificate-authority-data", "insecure-skip-tls-verify"] as const;
+const USER_FIELDS = ["client-certificate-data", "client-key-data"] as const;
+const CONTEXT_FIELDS = ["cluster", "user"] as const;
+const TOP_FIELDS = ["kind", "apiVersion", "preferences", "clusters", "users", "contexts", "current-context"] as const;
+
+/** Keeps the documented fields of a parsed kubeconfig (from the API's JSON or from stored YAML); throws KubeconfigError naming what is wrong. */
+export function sanitizeKubeconfig(doc: unknown): Sanitized {
     if (!isObject(doc)) throw new KubeconfigError("the answer is not a JSON object");
-    if (doc.kind !== "Config") throw new KubeconfigError(`"kind" is ${JSON.stringify(doc.kind)}, not "Config"`);
-    const clusters = namedList<NamedCluster>(doc, "clusters", "cluster", (c, where) => {
-        if (typeof c.server !== "string" || !/^https?:\/\//.test(c.server)) throw new KubeconfigError(`${where} has no https server URL`);
-        const skip = c["insecure-skip-tls-verify"];
-        if (skip !== undefined && typeof skip !== "boolean") throw new KubeconfigError(`${where} has a non-boolean insecure-skip-tls-verify`);
+    if (doc.kind !== "Config") throw new KubeconfigError(`"kind" is ${typeof doc.kind === "string" ? quote(doc.kind, 40) : "missing"}, not "Config"`);
+    if (doc.apiVersion !== undefined && doc.apiVersion !== "v1") throw new KubeconfigError('"apiVersion" is not "v1"');
+    const c = new Collector();
+    c.extra(doc, TOP_FIELDS, "");
+    if (doc.preferences !== undefined && doc.preferences !== null) {
+        if (!isObject(doc.preferences)) throw new KubeconfigError('"preferences" is not an object');
+        c.extra(doc.preferences, [], "preferences");
+    }
+    const clusters = namedList(doc, "clusters", "cluster", CLUSTER_FIELDS, c, (o, where) => {
+        const server = o.server;
+        if (typeof server !== "string") throw new KubeconfigError(`${where} has no server URL`);
+        const why = endpointProblem(server);
+        if (why !== undefined) throw new KubeconfigError(`${where} has a server URL that ${why}`);
+        const cluster: KubeconfigCluster = { server };
+        const ca = optionalString(o, "certificate-authority-data", where);
+        if (ca !== undefined) cluster["certificate-authority-data"] = ca;
+        const skip = o["insecure-skip-tls-verify"];
+        if (skip !== undefined && skip !== null) {
+            if (typeof skip !== "boolean") throw new KubeconfigError(`${where} has a non-boolean insecure-skip-tls-verify`);
+            cluster["insecure-skip-tls-verify"] = skip;
+        }
+        return cluster;
     });
-    const users = namedList<NamedUser>(doc, "users", "user", () => undefined);
-    const contexts = namedList<NamedContext>(doc, "contexts", "context", (c, where) => {
-        if (typeof c.cluster !== "string" || typeof c.user !== "string") throw new KubeconfigError(`${where} does not name a cluster and a user`);
+    const users = namedList(doc, "users", "user", USER_FIELDS, c, (o, where) => {
+        const user: KubeconfigUser = {};
+        const cert = optionalString(o, "client-certificate-data", where);
+        const key = optionalString(o, "client-key-data", where);
+        if (cert !== undefined) user["client-certificate-data"] = cert;
+        if (key !== undefined) user["client-key-data"] = key;
+        return user;
+    });
+    const contexts = namedList(doc, "contexts", "context", CONTEXT_FIELDS, c, (o, where) => {
+        return { cluster: checkName(o.cluster, `${where} cluster reference`), user: checkName(o.user, `${where} user reference`) };
     });
     if (clusters.length === 0) throw new KubeconfigError("the answer has no clusters");
     if (users.length === 0) throw new KubeconfigError("the answer has no users");
     if (contexts.length === 0) throw new KubeconfigError("the answer has no contexts");
     const current = doc["current-context"];
-    if (typeof current !== "string" || !contexts.some((c) => c.name === current)) {
-        throw new KubeconfigError(`"current-context" ${JSON.stringify(current)} is not one of the contexts`);
+    if (typeof current !== "string" || !contexts.some((x) => x.name === current)) {
+        throw new KubeconfigError(`"current-context" ${typeof current === "string" ? quote(current, 60) : "(missing)"} is not one of the contexts`);
     }
-    return doc as Kubeconfig;
+    return {
+        kubeconfig: {
+            kind: "Config",
+            apiVersion: "v1",
+            preferences: {},
+            clusters: clusters.map(({ name, value }) => ({ name, cluster: value })),
+            users: users.map(({ name, value }) => ({ name, user: value })),
+            contexts: contexts.map(({ name, value }) => ({ name, context: value })),
+            "current-context": current,
+        },
+        dropped: c.dropped,
+    };
 }
 
-/** Parses the clustercert API's JSON answer. */
-export function parseKubeconfigJson(body: string): Kubeconfig {
+/** The dropped fields as one phrase for a log line, e.g. `users[0].user.exec, clusters[1].cluster.proxy-url`. */
+export function describeDropped(dropped: readonly string[]): string {
+    const named = dropped.slice(0, MAX_DROPPED_NAMED).join(", ");
+    return dropped.length > MAX_DROPPED_NAMED ? `${named} and ${dropped.length - MAX_DROPPED_NAMED} more` : named;
+}
+
+/** Parses and sanitizes the clustercert API's JSON answer. */
+export function parseKubeconfigJson(body: string): Sanitized {
     let doc: unknown;
     try {
-        doc = JSON.parse(body);
-    } catch {
-        throw new KubeconfigError(`the body is not valid JSON (${Buffer.byteLength(body)} bytes)`);
+        doc = parseJson(body);
+    } catch (e) {
+        throw new KubeconfigError((e as JsonError).message);
     }
-    return toKubeconfig(doc);
+    return sanitizeKubeconfig(doc);
 }
 
-/** Parses a kubeconfig rendered by `renderKubeconfig` (stored in state). */
+/** Parses a kubeconfig rendered by `renderKubeconfig` (stored in state), sanitized again. */
 export function parseKubeconfigYaml(text: string): Kubeconfig {
     let doc: unknown;
     try {
-        doc = YAML.parse(text);
+        doc = YAML.parse(text, { maxAliasCount: 0 });
     } catch {
         throw new KubeconfigError("the stored kubeconfig is not valid YAML");
     }
-    return toKubeconfig(doc);
+    return sanitizeKubeconfig(doc).kubeconfig;
 }
 
 export interface Selection {
@@ -138,12 +239,12 @@ export function selectContext(kc: Kubeconfig, name?: string): Selection {
     if (!context) {
         const available = kc.contexts.map((c) => c.name).join(", ");
         const why = wanted === "external" ? " (the cluster has no public IP (EIP) bound, so CCE gives no external endpoint)" : "";
-        throw new KubeconfigError(`context "${wanted}" is not in the API answer${why}; available: ${available}`);
+        throw new KubeconfigError(`context ${quote(wanted, 60)} is not in the API answer${why}; available: ${available}`);
     }
     const cluster = kc.clusters.find((c) => c.name === context.context.cluster);
-    if (!cluster) throw new KubeconfigError(`context "${wanted}" refers to cluster "${context.context.cluster}", which is not in the answer`);
+    if (!cluster) throw new KubeconfigError(`context ${quote(wanted, 60)} refers to cluster ${quote(context.context.cluster, 60)}, which is not in the answer`);
     const user = kc.users.find((u) => u.name === context.context.user);
-    if (!user) throw new KubeconfigError(`context "${wanted}" refers to user "${context.context.user}", which is not in the answer`);
+    if (!user) throw new KubeconfigError(`context ${quote(wanted, 60)} refers to user ${quote(context.context.user, 60)}, which is not in the answer`);
     return { context, cluster, user };
 }
 
@@ -182,82 +283,11 @@ export function endpointsOf(kc: Kubeconfig): { internal?: string; external?: str
 }
 
 /**
- * Renders the kubeconfig as YAML: the whole document as the API sent it (every cluster, user and
- * context, every `insecure-skip-tls-verify` untouched), with `current-context` set to `currentContext`.
+ * Renders the (sanitized) kubeconfig as YAML, every cluster, user and context of it, with
+ * `current-context` set to `currentContext`; strings are quoted wherever a YAML 1.1 reader would
+ * read them as something else.
  */
 export function renderKubeconfig(kc: Kubeconfig, currentContext: string): string {
-    if (!kc.contexts.some((c) => c.name === currentContext)) throw new KubeconfigError(`context "${currentContext}" is not in the kubeconfig`);
-    const doc = { ...kc, "current-context": currentContext };
-    return plainBlockYaml(doc) ?? YAML.stringify(doc, { lineWidth: 0 });
-}
-
-// ---- Fast path of renderKubeconfig ------------------------------------------------------------
-// `YAML.stringify` builds a document tree and tests every scalar against the schema: about 250 µs
-// for one CCE answer on Node 20, ~15 % of a create's CPU (see bench/RESULTS.md). A kubeconfig is block maps
-// and lists of plain words, URLs and base64, which YAML writes in one fixed way; `plainBlockYaml`
-// writes exactly that text, and gives up (undefined: YAML.stringify then writes it) on anything else:
-// numbers, null, nested lists, empty keys, and every string that is not surely a plain scalar.
-
-/** Strings YAML writes plain: a letter first, then URL and base64 characters, a ":" only between them. */
-const PLAIN_SCALAR = /^[A-Za-z][A-Za-z0-9._/+=-]*(?::[A-Za-z0-9._/+=-]+)*$/;
-/** Plain words the core schema would read as a boolean or null (YAML quotes them). */
-const NOT_A_STRING = /^(?:true|True|TRUE|false|False|FALSE|null|Null|NULL)$/;
-
-function plainScalar(v: unknown): string | undefined {
-    if (typeof v === "boolean") return v ? "true" : "false";
-    if (typeof v === "string" && PLAIN_SCALAR.test(v) && !NOT_A_STRING.test(v)) return v;
-    return undefined;
-}
-
-function emitMap(map: Record<string, unknown>, indent: string, out: string[]): boolean {
-    for (const key of Object.keys(map)) {
-        const value = map[key];
-        if (key.length > 256 || plainScalar(key) !== key) return false;
-        if (isObject(value)) {
-            if (Object.keys(value).length === 0) out.push(`${indent}${key}: {}`);
-            else {
-                out.push(`${indent}${key}:`);
-                if (!emitMap(value, `${indent}  `, out)) return false;
-            }
-        } else if (Array.isArray(value)) {
-            if (value.length === 0) out.push(`${indent}${key}: []`);
-            else {
-                out.push(`${indent}${key}:`);
-                if (!emitList(value, `${indent}  `, out)) return false;
-            }
-        } else {
-            const s = plainScalar(value);
-            if (s === undefined) return false;
-            out.push(`${indent}${key}: ${s}`);
-        }
-    }
-    return true;
-}
-
-function emitList(list: unknown[], indent: string, out: string[]): boolean {
-    for (let i = 0; i < list.length; i++) {
-        if (!(i in list)) return false;
-        const item: unknown = list[i];
-        if (isObject(item)) {
-            if (Object.keys(item).length === 0) {
-                out.push(`${indent}- {}`);
-                continue;
-            }
-            const first = out.length;
-            if (!emitMap(item, `${indent}  `, out)) return false;
-            out[first] = `${indent}- ${(out[first] as string).slice(indent.length + 2)}`;
-        } else {
-            const s = Array.isArray(item) ? undefined : plainScalar(item);
-            if (s === undefined) return false;
-            out.push(`${indent}- ${s}`);
-        }
-    }
-    return true;
-}
-
-/** `YAML.stringify(doc, { lineWidth: 0 })` for documents of block maps, lists and plain scalars; undefined for anything else. */
-function plainBlockYaml(doc: Record<string, unknown>): string | undefined {
-    const out: string[] = [];
-    if (Object.keys(doc).length === 0 || !emitMap(doc, "", out)) return undefined;
-    return `${out.join("\n")}\n`;
+    if (!kc.contexts.some((c) => c.name === currentContext)) throw new KubeconfigError(`context ${quote(currentContext, 60)} is not in the kubeconfig`);
+    return kubeconfigYaml({ ...kc, "current-context": currentContext });
 }

@@ -5,7 +5,7 @@
  */
 import type { CallOptions } from "./api";
 import { issueClusterCert, revokeClusterCert } from "./client";
-import { CloudApiError, MalformedAnswerError, redact } from "./errors";
+import { CloudApiError, MalformedAnswerError } from "./errors";
 import { authFor, discoverProjectId } from "./iam";
 import { buildState, type Requested } from "./outputs";
 import { defaultPolicy } from "./retry";
@@ -13,6 +13,9 @@ import { credentialValues, resolveCredentials, resolveMaxRetries, resolveTarget,
 import type { ClusterCertInputs, ClusterCertState, ExecState, StoredState } from "./types";
 import { parseRfc3339 } from "./validate";
 import { renderExecKubeconfig } from "./exec-kubeconfig";
+import { describeDropped } from "./kubeconfig";
+import { Secrets } from "./redact";
+import { escapeControls, safeText } from "./text";
 
 export const DEFAULT_DURATION_DAYS = 365;
 export const DEFAULT_RENEW_BEFORE_DAYS = 30;
@@ -71,33 +74,58 @@ export function toExecState(state: ClusterCertState, iamEndpoint: string | undef
     return { ...rest, mode: "exec", kubeconfig };
 }
 
-export function callOptions(inputs: Pick<ClusterCertInputs, "maxRetries" | "timeoutSeconds">, environment: Environment): CallOptions {
+export function callOptions(inputs: Pick<ClusterCertInputs, "maxRetries" | "timeoutSeconds">, environment: Environment, secrets: Secrets): CallOptions {
     return {
         env: environment.env,
         timeoutMs: (inputs.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000,
         policy: defaultPolicy(resolveMaxRetries(inputs, environment.config, environment.env)),
         log: environment.log,
         now: environment.now,
+        secrets,
     };
 }
 
-/** Runs `fn`; any error leaves with its message stripped of every credential in play and of PEM blocks. */
-export async function redacting<T>(inputs: ClusterCertInputs, environment: Environment, fn: (creds: () => Credentials) => Promise<T>): Promise<T> {
-    const secrets: string[] = [];
-    for (const v of [inputs.accessKey, inputs.secretKey, inputs.securityToken, inputs.authToken]) if (v) secrets.push(v);
-    const creds = (): Credentials => {
-        const c = resolveCredentials(inputs, environment.config, environment.env);
-        secrets.push(...credentialValues(c));
-        return c;
+/** What an operation runs with inside `redacting`. */
+export interface SecretScope {
+    /** The environment whose `log` redacts and escapes every line. */
+    environment: Environment;
+    /** The operation's secrets; add what is obtained on the way (an IAM token). */
+    secrets: Secrets;
+    /** Resolves the credentials and adds them to `secrets`. */
+    creds: () => Credentials;
+}
+
+/** Edits an error in place (message, stack, causes) so that no form of any secret and no control character remains; keeps its class. */
+function scrub(e: unknown, secrets: Secrets): unknown {
+    if (!(e instanceof Error)) return new Error(escapeControls(secrets.redact(String(e))));
+    let x: unknown = e;
+    for (let depth = 0; x instanceof Error && depth < 5; depth++, x = x.cause) {
+        x.message = escapeControls(secrets.redact(x.message));
+        if (typeof x.stack === "string") x.stack = secrets.redact(x.stack);
+    }
+    return e;
+}
+
+/**
+ * Runs `fn` with the operation's secrets: every credential in play (arguments, resolved credentials,
+ * tokens obtained meanwhile) is removed, in every form, from any error that leaves and any line it
+ * logs; errors keep their class, `status`, `code` and `requestId`.
+ */
+export async function redacting<T>(inputs: ClusterCertInputs, environment: Environment, fn: (scope: SecretScope) => Promise<T>): Promise<T> {
+    const secrets = new Secrets([inputs.accessKey, inputs.secretKey, inputs.securityToken, inputs.authToken]);
+    const scope: SecretScope = {
+        secrets,
+        environment: { ...environment, log: (line) => environment.log(escapeControls(secrets.redact(line))) },
+        creds: () => {
+            const c = resolveCredentials(inputs, environment.config, environment.env);
+            for (const v of credentialValues(c)) secrets.add(v);
+            return c;
+        },
     };
     try {
-        return await fn(creds);
+        return await fn(scope);
     } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        const out = new Error(redact(message, secrets));
-        out.name = e instanceof Error ? e.name : "Error";
-        if (e instanceof CloudApiError) Object.assign(out, { status: e.status, code: e.code, requestId: e.requestId });
-        throw out;
+        throw scrub(e, secrets);
     }
 }
 
@@ -113,10 +141,11 @@ export async function issueForResource(inputs: ClusterCertInputs, environment: E
 }
 
 async function issue(inputs: ClusterCertInputs, environment: Environment, exec: boolean): Promise<{ state: ClusterCertState; iamEndpoint?: string }> {
-    return redacting(inputs, environment, async (creds) => {
-        const target = resolveTarget(inputs, environment.config, environment.env);
-        const opts = callOptions(inputs, environment);
+    return redacting(inputs, environment, async ({ creds, secrets, environment: env }) => {
+        const target = resolveTarget(inputs, env.config, env.env);
+        const opts = callOptions(inputs, env, secrets);
         const auth = await authFor(creds(), target.iamEndpoint, target.region, opts);
+        if (auth.kind === "token") secrets.add(auth.token);
         const projectId = target.projectId ?? (await discoverProjectId(target.iamEndpoint, target.region as string, auth, opts));
         // exec mode mints one short certificate only to learn the servers and the CA; its key is discarded.
         const expireAt = !exec && inputs.expiresAt !== undefined ? parseRfc3339(inputs.expiresAt) : undefined;
@@ -126,11 +155,15 @@ async function issue(inputs: ClusterCertInputs, environment: Environment, exec: 
             auth,
             opts,
         );
+        const rid = answer.requestId !== undefined ? ` (request id ${safeText(answer.requestId, 80)})` : "";
+        if (answer.dropped.length > 0) {
+            env.log(`warning: the clustercert answer${rid} held fields that are not passed on; dropped: ${describeDropped(answer.dropped)}`);
+        }
         try {
             const state = buildState(requestedOf(inputs, projectId, target.endpoint, target.region), answer, opts.now());
             return { state, ...(target.iamEndpoint !== undefined ? { iamEndpoint: target.iamEndpoint } : {}) };
         } catch (e) {
-            throw new MalformedAnswerError("CCE clustercert", (e as Error).message, answer.requestId);
+            throw new MalformedAnswerError("CCE clustercert", (e as Error).message, answer.requestId, answer.status);
         }
     });
 }
@@ -140,16 +173,18 @@ async function issue(inputs: ClusterCertInputs, environment: Environment, exec: 
  * gone (404/409) is a warning: there is nothing left to revoke.
  */
 export async function revokeCertificate(state: StoredState, inputs: ClusterCertInputs, environment: Environment): Promise<void> {
-    await redacting(inputs, environment, async (creds) => {
-        const opts = callOptions(inputs, environment);
-        const target = resolveTarget({ ...inputs, clusterId: state.clusterId, endpoint: state.endpoint, projectId: state.projectId, region: state.region }, environment.config, environment.env);
+    await redacting(inputs, environment, async ({ creds, secrets, environment: env }) => {
+        const opts = callOptions(inputs, env, secrets);
+        const target = resolveTarget({ ...inputs, clusterId: state.clusterId, endpoint: state.endpoint, projectId: state.projectId, region: state.region }, env.config, env.env);
         const auth = await authFor(creds(), target.iamEndpoint, target.region, opts);
+        if (auth.kind === "token") secrets.add(auth.token);
+        const who = `user ${safeText(state.userId, 80)} on cluster ${state.clusterId}`;
         try {
             await revokeClusterCert(state.endpoint, state.projectId, state.clusterId, state.userId, auth, opts);
-            environment.log(`revoked every certificate of user ${state.userId} on cluster ${state.clusterId}`);
+            env.log(`revoked every certificate of ${who}`);
         } catch (e) {
             if (e instanceof CloudApiError && (e.status === 404 || e.status === 409)) {
-                environment.log(`warning: revocation of user ${state.userId} on cluster ${state.clusterId} skipped: ${e.message}`);
+                env.log(`warning: revocation of ${who} skipped: ${e.message}`);
                 return;
             }
             throw e;

@@ -4,8 +4,10 @@
  */
 import { countCertificates, inspectClientCertificate } from "./certificate";
 import {
-    decodePemData, endpointsOf, parseKubeconfigYaml, renderKubeconfig, selectContext, type Kubeconfig,
+    decodePemData, encodePemData, endpointsOf, parseKubeconfigYaml, renderKubeconfig, selectContext, type Kubeconfig, type NamedUser,
 } from "./kubeconfig";
+import { certificatesOnly, privateKeyOnly } from "./pem";
+import { hasControls, quote } from "./text";
 import type { ApiCall, ClusterCertState, ContextName } from "./types";
 
 /** What the certificate was requested for: the resolved inputs that are kept in state. */
@@ -20,15 +22,45 @@ export interface Answer {
     apiCall: ApiCall;
 }
 
+/** How far a certificate's start may lie ahead of this machine's clock (clock skew) before it is refused. */
+export const NOT_BEFORE_SKEW_MS = 5 * 60 * 1000;
+
+/**
+ * The kubeconfig with every `*-data` field checked and canonically re-encoded: CA data holds only
+ * certificates (each of which parses), client certificate data only certificates, key data exactly
+ * one private key. A private key anywhere else is refused, so it can never reach a CA file.
+ */
+export function normalizeCredentials(kc: Kubeconfig): Kubeconfig {
+    const clusters = kc.clusters.map(({ name, cluster }) => {
+        const data = cluster["certificate-authority-data"];
+        if (data === undefined || data === "") return { name, cluster };
+        const what = `certificate-authority-data of cluster ${quote(name, 60)}`;
+        const pem = certificatesOnly(decodePemData(data, what), what);
+        countCertificates(pem, what);
+        return { name, cluster: { ...cluster, "certificate-authority-data": encodePemData(pem) } };
+    });
+    const users = kc.users.map(({ name, user }): NamedUser => {
+        const out = { ...user };
+        const certData = user["client-certificate-data"];
+        const keyData = user["client-key-data"];
+        if (certData !== undefined) {
+            const what = `client-certificate-data of user ${quote(name, 60)}`;
+            out["client-certificate-data"] = encodePemData(certificatesOnly(decodePemData(certData, what), what));
+        }
+        if (keyData !== undefined) {
+            const what = `client-key-data of user ${quote(name, 60)}`;
+            out["client-key-data"] = encodePemData(privateKeyOnly(decodePemData(keyData, what), what));
+        }
+        return { name, user: out };
+    });
+    return { ...kc, clusters, users };
+}
+
 /** The parts of the state that depend on the chosen context. */
 function describeContext(kc: Kubeconfig, context: ContextName | undefined) {
     const sel = selectContext(kc, context);
     const caData = sel.cluster.cluster["certificate-authority-data"] ?? kc.clusters.find((c) => c.cluster["certificate-authority-data"])?.cluster["certificate-authority-data"];
-    let clusterCaCertificate: string | undefined;
-    if (caData !== undefined && caData !== "") {
-        clusterCaCertificate = decodePemData(caData, `certificate-authority-data of cluster "${sel.cluster.name}"`, /-----BEGIN CERTIFICATE-----/);
-        countCertificates(clusterCaCertificate, `certificate-authority-data of cluster "${sel.cluster.name}"`);
-    }
+    const clusterCaCertificate = caData !== undefined && caData !== "" ? Buffer.from(caData, "base64").toString("utf8") : undefined;
     return {
         kubeconfig: renderKubeconfig(kc, sel.context.name),
         currentContext: sel.context.name,
@@ -40,14 +72,23 @@ function describeContext(kc: Kubeconfig, context: ContextName | undefined) {
     };
 }
 
-/** The full outputs for a freshly issued certificate; throws KubeconfigError/CertificateError naming what is wrong. */
+/** The full outputs for a freshly issued certificate; throws KubeconfigError/PemError/CertificateError naming what is wrong. */
 export function buildState(requested: Requested, answer: Answer, now: Date): ClusterCertState {
-    const { user, ...ctx } = describeContext(answer.kubeconfig, requested.context);
-    const clientCertificate = decodePemData(user.user["client-certificate-data"], `client-certificate-data of user "${user.name}"`, /-----BEGIN CERTIFICATE-----/);
-    const clientKey = decodePemData(user.user["client-key-data"], `client-key-data of user "${user.name}"`, /-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+    const { user, ...ctx } = describeContext(normalizeCredentials(answer.kubeconfig), requested.context);
+    const clientCertificate = decodePemData(user.user["client-certificate-data"], `client-certificate-data of user ${quote(user.name, 60)}`, /-----BEGIN CERTIFICATE-----/);
+    const clientKey = decodePemData(user.user["client-key-data"], `client-key-data of user ${quote(user.name, 60)}`, /-----BEGIN [A-Z ]*PRIVATE KEY-----/);
     const info = inspectClientCertificate(clientCertificate, clientKey);
     if (info.notAfter.getTime() <= now.getTime()) {
         throw new CertificateRejected(`the client certificate it issued already expired at ${info.notAfter.toISOString()}`);
+    }
+    if (info.notBefore.getTime() > now.getTime() + NOT_BEFORE_SKEW_MS) {
+        throw new CertificateRejected(
+            `the client certificate it issued is not valid before ${info.notBefore.toISOString()}, later than this machine's time ${now.toISOString()} ` +
+                `plus ${NOT_BEFORE_SKEW_MS / 60_000} minutes (check this machine's clock)`,
+        );
+    }
+    if (info.commonName === "" || info.commonName.length > 256 || hasControls(info.commonName)) {
+        throw new CertificateRejected(`the client certificate's subject common name ${quote(info.commonName, 60)} is not a user or agency id`);
     }
     return {
         ...requested,

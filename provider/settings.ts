@@ -3,7 +3,8 @@
  * (handed to the provider by `configure`), then environment variables. Pure: the config and the
  * environment are passed in, so nothing here is captured or read at import time.
  */
-import { defaultCloud, defaultEndpoint, normalizeEndpoint } from "./endpoints";
+import { cloudProblem, defaultCloud, defaultEndpoint, endpointProblem, idProblem, normalizeEndpoint, regionProblem } from "./endpoints";
+import { quote } from "./text";
 import type { ClusterCertInputs } from "./types";
 
 /** Read access to stack config; keys are namespaced (`huaweicloud:region`). */
@@ -15,7 +16,7 @@ export type Env = Readonly<Record<string, string | undefined>>;
 
 export const EMPTY_CONFIG: ConfigSource = { get: () => undefined };
 
-/** Thrown when a required setting is missing; the message says where it was looked for. */
+/** Thrown when a setting is missing or invalid; the message says where it was looked for or found. */
 export class SettingsError extends Error {
     constructor(message: string) {
         super(message);
@@ -35,6 +36,24 @@ function firstOf(...values: (string | undefined)[]): string | undefined {
     return undefined;
 }
 
+/** A setting's value and where it came from (an argument name, a config key or an environment variable). */
+interface Sourced {
+    value: string;
+    source: string;
+}
+
+/** The first non-empty candidate, checked by `problem`; throws SettingsError naming its source. */
+function firstValid(candidates: readonly (readonly [source: string, value: string | undefined])[], problem: (v: string) => string | undefined, echo = true): Sourced | undefined {
+    for (const [source, raw] of candidates) {
+        const value = nonEmpty(raw);
+        if (value === undefined) continue;
+        const why = problem(value);
+        if (why !== undefined) throw new SettingsError(`${source}${echo ? ` ${quote(value, 80)}` : ""} ${why}`);
+        return { value, source };
+    }
+    return undefined;
+}
+
 export interface Target {
     region?: string;
     cloud: string;
@@ -45,21 +64,41 @@ export interface Target {
 }
 
 export function resolveRegion(inputs: Pick<ClusterCertInputs, "region">, config: ConfigSource, env: Env): string | undefined {
-    return firstOf(inputs.region, config.get("huaweicloud:region"), env.HW_REGION_NAME, env.OS_REGION_NAME);
+    return firstValid(
+        [["region", inputs.region], ["huaweicloud:region", config.get("huaweicloud:region")], ["HW_REGION_NAME", env.HW_REGION_NAME], ["OS_REGION_NAME", env.OS_REGION_NAME]],
+        regionProblem,
+    )?.value;
 }
 
 export function resolveProjectId(inputs: Pick<ClusterCertInputs, "projectId">, config: ConfigSource, env: Env): string | undefined {
-    return firstOf(inputs.projectId, config.get("huaweicloud:projectId"), env.HW_PROJECT_ID, env.OS_PROJECT_ID, env.HUAWEICLOUD_SDK_PROJECT_ID);
+    return firstValid(
+        [
+            ["projectId", inputs.projectId],
+            ["huaweicloud:projectId", config.get("huaweicloud:projectId")],
+            ["HW_PROJECT_ID", env.HW_PROJECT_ID],
+            ["OS_PROJECT_ID", env.OS_PROJECT_ID],
+            ["HUAWEICLOUD_SDK_PROJECT_ID", env.HUAWEICLOUD_SDK_PROJECT_ID],
+        ],
+        idProblem,
+    )?.value;
 }
 
-/** Region, cloud, project and endpoints for a resource; throws SettingsError when they cannot be known. */
+/**
+ * Region, cloud, project and endpoints for a resource. Every value, whatever its source, passes the
+ * same checks as the resource's arguments (`endpoints.ts`); throws SettingsError naming the source
+ * of a bad value, or the places looked in when a needed one is missing.
+ */
 export function resolveTarget(inputs: ClusterCertInputs, config: ConfigSource, env: Env): Target {
     const region = resolveRegion(inputs, config, env);
-    const cloudSetting = firstOf(config.get("huaweicloud:cloud"), env.HW_CLOUD);
+    const cloudSetting = firstValid([["huaweicloud:cloud", config.get("huaweicloud:cloud")], ["HW_CLOUD", env.HW_CLOUD]], cloudProblem)?.value;
     const cloud = cloudSetting ?? (region !== undefined ? defaultCloud(region) : "myhuaweicloud.com");
     const projectId = resolveProjectId(inputs, config, env);
-    const explicitEndpoint = nonEmpty(inputs.endpoint);
-    const explicitIam = firstOf(inputs.iamEndpoint, config.get("huaweicloud:iamEndpoint"), env.HW_IAM_ENDPOINT);
+    const explicitEndpoint = firstValid([["endpoint", inputs.endpoint]], endpointProblem, false)?.value;
+    const explicitIam = firstValid(
+        [["iamEndpoint", inputs.iamEndpoint], ["huaweicloud:iamEndpoint", config.get("huaweicloud:iamEndpoint")], ["HW_IAM_ENDPOINT", env.HW_IAM_ENDPOINT]],
+        endpointProblem,
+        false,
+    )?.value;
     if (region === undefined && (explicitEndpoint === undefined || projectId === undefined)) {
         throw new SettingsError(
             "region is not set: pass `region` to the ClusterCert, run `pulumi config set huaweicloud:region <region>` " +
@@ -153,13 +192,18 @@ export function resolveCredentials(inputs: ClusterCertInputs, config: ConfigSour
     throw new SettingsError(`no Huawei Cloud credentials found. Looked in, in order: ${CREDENTIAL_SOURCES.join("; ")}.`);
 }
 
-/** Retries after the first attempt: input, then `huaweicloud:maxRetries`, then HW_MAX_RETRIES, else 5. */
+/** Retries after the first attempt: input, then `huaweicloud:maxRetries`, then HW_MAX_RETRIES, else 5 (at most 20). */
 export function resolveMaxRetries(inputs: Pick<ClusterCertInputs, "maxRetries">, config: ConfigSource, env: Env): number {
     if (typeof inputs.maxRetries === "number") return inputs.maxRetries;
-    const raw = firstOf(config.get("huaweicloud:maxRetries"), env.HW_MAX_RETRIES);
-    const n = raw === undefined ? NaN : Number(raw);
-    return Number.isInteger(n) && n >= 0 ? n : 5;
+    const found = firstValid(
+        [["huaweicloud:maxRetries", config.get("huaweicloud:maxRetries")], ["HW_MAX_RETRIES", env.HW_MAX_RETRIES]],
+        (v) => (/^\d{1,2}$/.test(v) && Number(v) <= MAX_RETRIES_LIMIT ? undefined : `must be a whole number from 0 to ${MAX_RETRIES_LIMIT}`),
+    );
+    return found === undefined ? DEFAULT_MAX_RETRIES : Number(found.value);
 }
+
+export const DEFAULT_MAX_RETRIES = 5;
+export const MAX_RETRIES_LIMIT = 20;
 
 /** Every credential value in play, for redaction of anything a user might see. */
 export function credentialValues(c: Credentials): string[] {

@@ -1,7 +1,8 @@
 /**
  * Input validation for `check`: one failure per bad field, before any API call. Pure.
  */
-import { isLoopbackHost } from "./endpoints";
+import { endpointProblem, ID, REGION } from "./endpoints";
+import { describeValue, quote } from "./text";
 
 export interface CheckFailure {
     property: string;
@@ -11,9 +12,6 @@ export interface CheckFailure {
 /** The value the engine sends for an input that is not known yet (preview). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** Ids go into a URL path: letters, digits, `-` and `_` only (no `/`, `.`, `%`). */
-const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
-const REGION = /^[a-z]{2,}(-[a-z0-9]+){1,4}$/;
 const MIN_EXPIRY_MS = 15 * 60 * 1000;
 const MAX_EXPIRY_MS = 5 * 366 * 24 * 60 * 60 * 1000;
 
@@ -35,7 +33,7 @@ function checkId(field: string, v: unknown, required: boolean, out: CheckFailure
     if (isUnknown(v)) return;
     if (typeof v !== "string") out.push({ property: field, reason: `${field} must be a string, got ${typeof v}` });
     else if (v === "") out.push({ property: field, reason: `${field} must not be empty` });
-    else if (!ID.test(v)) out.push({ property: field, reason: `${field} ${JSON.stringify(v.slice(0, 80))} is not a valid id: use letters, digits, '-' and '_' only (it is placed in the request path)` });
+    else if (!ID.test(v)) out.push({ property: field, reason: `${field} ${quote(v, 80)} is not a valid id: use letters, digits, '-' and '_' only, at most 64 (it is placed in the request path)` });
 }
 
 /** Parses an RFC 3339 date (`2027-01-31`, midnight UTC) or date-time with zone. */
@@ -53,23 +51,14 @@ function checkEndpoint(field: string, v: unknown, out: CheckFailure[]): void {
         out.push({ property: field, reason: `${field} must be a URL string` });
         return;
     }
-    let url: URL;
-    try {
-        url = new URL(v);
-    } catch {
-        out.push({ property: field, reason: `${field} ${JSON.stringify(v)} is not a URL (expected e.g. https://cce.eu-west-0.myhuaweicloud.com)` });
-        return;
-    }
-    if (url.username || url.password) out.push({ property: field, reason: `${field} must not contain credentials` });
-    else if (url.search || url.hash) out.push({ property: field, reason: `${field} must not have a query or fragment` });
-    else if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) out.push({ property: field, reason: `${field} must use https:// (plain http is accepted only for loopback test servers)` });
-    else if (url.protocol !== "https:" && url.protocol !== "http:") out.push({ property: field, reason: `${field} must be an https:// URL` });
+    const why = endpointProblem(v);
+    if (why !== undefined) out.push({ property: field, reason: `${field} ${why}` });
 }
 
 function checkInteger(field: string, v: unknown, min: number, max: number, out: CheckFailure[]): void {
     if (v === undefined || v === null || isUnknown(v)) return;
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) {
-        out.push({ property: field, reason: `${field} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}` });
+        out.push({ property: field, reason: `${field} must be an integer from ${min} to ${max}, got ${describeValue(v)}` });
     }
 }
 
@@ -85,24 +74,24 @@ function checkString(field: string, v: unknown, out: CheckFailure[]): void {
 export function validateInputs(news: Record<string, unknown>, now: Date): CheckFailure[] {
     const out: CheckFailure[] = [];
     for (const key of Object.keys(news)) {
-        if (!KNOWN_INPUTS.has(key)) out.push({ property: key, reason: `unknown argument ${JSON.stringify(key)}` });
+        if (!KNOWN_INPUTS.has(key)) out.push({ property: key, reason: `unknown argument ${describeValue(key)}` });
     }
     checkId("clusterId", news.clusterId, true, out);
     checkId("projectId", news.projectId, false, out);
     const region = news.region;
     if (region !== undefined && region !== null && !isUnknown(region) && (typeof region !== "string" || !REGION.test(region))) {
-        out.push({ property: "region", reason: `region ${JSON.stringify(region)} is not a region name like eu-west-0 or cn-north-4` });
+        out.push({ property: "region", reason: `region ${describeValue(region)} is not a region name like eu-west-0 or cn-north-4` });
     }
     const duration = news.duration;
     if (duration !== undefined && duration !== null && !isUnknown(duration)) {
         if (typeof duration !== "number" || !Number.isInteger(duration) || (duration !== -1 && (duration < 1 || duration > 1827))) {
-            out.push({ property: "duration", reason: `duration must be -1 (the maximum, 5 years) or a whole number of days from 1 to 1827, got ${JSON.stringify(duration)}` });
+            out.push({ property: "duration", reason: `duration must be -1 (the maximum, 5 years) or a whole number of days from 1 to 1827, got ${describeValue(duration)}` });
         }
     }
     const expiresAt = news.expiresAt;
     if (expiresAt !== undefined && expiresAt !== null && !isUnknown(expiresAt)) {
         const at = typeof expiresAt === "string" ? parseRfc3339(expiresAt) : undefined;
-        if (at === undefined) out.push({ property: "expiresAt", reason: `expiresAt must be an RFC 3339 date or time, e.g. 2027-01-31 or 2027-01-31T12:00:00Z, got ${JSON.stringify(expiresAt)}` });
+        if (at === undefined) out.push({ property: "expiresAt", reason: `expiresAt must be an RFC 3339 date or time, e.g. 2027-01-31 or 2027-01-31T12:00:00Z, got ${describeValue(expiresAt)}` });
         else if (at.getTime() - now.getTime() < MIN_EXPIRY_MS || at.getTime() - now.getTime() > MAX_EXPIRY_MS) {
             out.push({ property: "expiresAt", reason: `expiresAt must be between 15 minutes and 5 years from now, got ${at.toISOString()}` });
         }
@@ -112,7 +101,7 @@ export function validateInputs(news: Record<string, unknown>, now: Date): CheckF
     checkEndpoint("iamEndpoint", news.iamEndpoint, out);
     const context = news.context;
     if (context !== undefined && context !== null && !isUnknown(context) && context !== "internal" && context !== "external") {
-        out.push({ property: "context", reason: `context must be "internal" or "external", got ${JSON.stringify(context)}` });
+        out.push({ property: "context", reason: `context must be "internal" or "external", got ${describeValue(context)}` });
     }
     checkInteger("renewBeforeDays", news.renewBeforeDays, 0, 1826, out);
     checkInteger("maxRetries", news.maxRetries, 0, 20, out);
@@ -124,7 +113,7 @@ export function validateInputs(news: Record<string, unknown>, now: Date): CheckF
     }
     const mode = news.mode;
     if (mode !== undefined && mode !== null && !isUnknown(mode) && mode !== "certificate" && mode !== "exec") {
-        out.push({ property: "mode", reason: `mode must be "certificate" or "exec", got ${JSON.stringify(mode)}` });
+        out.push({ property: "mode", reason: `mode must be "certificate" or "exec", got ${describeValue(mode)}` });
     }
     if (mode === "exec" && expiresAt !== undefined && expiresAt !== null) {
         out.push({ property: "expiresAt", reason: "exec mode obtains short-lived certificates on demand: use duration (days per certificate), not expiresAt" });

@@ -17,7 +17,7 @@ export const EXIT_API = 5;
 
 const USAGE_ERRORS = new Set(["UsageError", "OutputExistsError"]);
 const AUTH_ERRORS = new Set(["CredentialsError"]);
-const API_ERRORS = new Set(["CloudApiError", "NetworkError", "MalformedAnswerError", "CertificateRejected", "CertificateError", "KubeconfigError"]);
+const API_ERRORS = new Set(["CloudApiError", "NetworkError", "MalformedAnswerError", "CertificateRejected", "CertificateError", "KubeconfigError", "PemError"]);
 
 function fieldOf(e: unknown, field: string): unknown {
     return e !== null && typeof e === "object" ? (e as Record<string, unknown>)[field] : undefined;

@@ -2,7 +2,8 @@
  * The one-line error report on standard error, with every credential of the environment and any
  * PEM block removed whatever produced the message.
  */
-import { redact } from "../errors";
+import { redact } from "../redact";
+import { escapeControls } from "../text";
 import type { Env } from "../settings";
 
 /** Environment variables whose values must never be printed. */
@@ -23,5 +24,5 @@ export function secretsOf(env: Env): string[] {
 /** `error: <message>` with secrets and PEM blocks removed. */
 export function describeError(e: unknown, env: Env): string {
     const message = e instanceof Error ? e.message : String(e);
-    return `error: ${redact(message, secretsOf(env))}`;
+    return `error: ${escapeControls(redact(message, secretsOf(env)))}`;
 }

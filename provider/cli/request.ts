@@ -32,6 +32,7 @@ export function resolveCliTarget(inputs: ClusterCertInputs, io: CliIo): Target {
         return resolveTarget(inputs, EMPTY_CONFIG, io.env);
     } catch (e) {
         if (e instanceof SettingsError) {
+            if (!e.message.startsWith("region is not set")) throw new UsageError(e.message);
             throw new UsageError(
                 "the region is not set: pass --region (e.g. eu-west-0) or export HW_REGION_NAME " +
                     "(with both --endpoint and --project-id no region is needed)",

@@ -3,9 +3,26 @@ import YAML from "yaml";
 import { answerApiVersion, EXEC_API_V1, EXEC_API_V1BETA1 } from "../../provider/exec-api";
 import { buildExecCredential, rfc3339 } from "../../provider/cli/exec-credential";
 import { buildExecKubeconfig, execCredentialArgs, renderExecKubeconfig, type ExecKubeconfigParams } from "../../provider/exec-kubeconfig";
-import { parseKubeconfigYaml, selectContext } from "../../provider/kubeconfig";
+import { selectContext, type Kubeconfig } from "../../provider/kubeconfig";
 
-const CA = "-----BEGIN CERTIFICATE-----\nMIIBca\n-----END CERTIFICATE-----\n";
+/** A real self-signed CA certificate (openssl, P-256): the exec kubeconfig keeps only well-formed CERTIFICATE blocks. */
+const CA = `-----BEGIN CERTIFICATE-----
+MIIBfjCCASWgAwIBAgIUFL289zZKIa6f6WUujgwHv1wpbK0wCgYIKoZIzj0EAwIw
+FTETMBEGA1UEAwwKa3ViZXJuZXRlczAeFw0yNjEyMDIxMzUwNThaFw0zNjExMjkx
+MzUwNThaMBUxEzARBgNVBAMMCmt1YmVybmV0ZXMwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAQBRhqKREwxtWnjshoHa55zFi+5iKiY3qqtFYlHI0lBBR+jqBifKwsG
+ByYg0sOHDNMOfbETp9ITkYsnJn8rAfHCo1MwUTAdBgNVHQ4EFgQUpLsgTeFYVHbS
+lOiazjoDRcB/JxQwHwYDVR0jBBgwFoAUpLsgTeFYVHbSlOiazjoDRcB/JxQwDwYD
+VR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNHADBEAiASr8zifV1dy061S9yHoKWL
+lzcRGA84W4NElnPfRzxRngIgYOwTXh7ZYV3imD2Q+sfvZMIaQrv1VbyVTUBM5tXg
+reE=
+-----END CERTIFICATE-----
+`;
+
+/** Our own exec kubeconfig read back as plain YAML (the answer sanitizer would drop `exec`, rightly). */
+function readBack(yaml: string): Kubeconfig {
+    return YAML.parse(yaml) as Kubeconfig;
+}
 
 const base: ExecKubeconfigParams = {
     clusterId: "c-1",
@@ -20,7 +37,7 @@ const base: ExecKubeconfigParams = {
 
 describe("renderExecKubeconfig", () => {
     it("renders a valid kubeconfig whose user runs exec-credential with the pinned flags", () => {
-        const kc = parseKubeconfigYaml(renderExecKubeconfig(base));
+        const kc = readBack(renderExecKubeconfig(base));
         const sel = selectContext(kc);
         assert.equal(sel.context.name, "internal");
         assert.equal(sel.cluster.cluster.server, "https://192.168.0.10:5443");
@@ -63,7 +80,7 @@ describe("renderExecKubeconfig", () => {
         assert.deepEqual(doc.clusters[0]?.cluster, { server: "https://x" });
     });
     it("refuses a server that is not a URL and an empty command", () => {
-        assert.throws(() => buildExecKubeconfig({ ...base, server: "192.168.0.1:5443" }), /not an https/);
+        assert.throws(() => buildExecKubeconfig({ ...base, server: "192.168.0.1:5443" }), /the server URL (is not a URL|must be an https)/);
         assert.throws(() => buildExecKubeconfig({ ...base, command: [] }), /name a program/);
     });
 });

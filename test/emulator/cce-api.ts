@@ -215,6 +215,7 @@ export class CceApi {
                     const now = req.now.getTime();
                     return cluster.mintClientCert(req.identity.userId, this.deps.settings.certGroups, new Date(now - 2 * DAY_MS), new Date(now - DAY_MS), this.deps.settings.keyType);
                 },
+                certValid: (notBefore, notAfter) => cluster.mintClientCert(req.identity.userId, this.deps.settings.certGroups, notBefore, notAfter, this.deps.settings.keyType),
                 otherKeyPem: async () => privateKeyPem((await generateKeyPair(cert.keyType)).privateKey),
                 otherCaPem: async () => (await createCa({ commonName: "kubernetes" })).certPem,
             });

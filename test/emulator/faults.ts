@@ -31,8 +31,8 @@ export type KubeconfigMutation =
     | "expired-cert"
     /** certificate-authority-data of a CA that did not sign the serving certificate */
     | "wrong-ca"
-    /** any change: the function may edit the object in place or return a replacement (a string is sent as is) */
-    | ((kubeconfig: KubeconfigJson) => unknown);
+    /** any change: the function may edit the object in place or return a replacement (a string is sent as is); `helpers` mint certificates and keys */
+    | ((kubeconfig: KubeconfigJson, helpers: MutationHelpers) => unknown);
 
 export type FaultAction =
     | { kind: "respond"; status: number; headers?: Record<string, string>; body?: string }
@@ -41,7 +41,17 @@ export type FaultAction =
     | { kind: "reset" }
     /** Sends `status` with the full body's Content-Length, writes only `bytes` bytes, then destroys the socket. */
     | { kind: "truncate"; status?: number; body: string; bytes: number }
-    | { kind: "kubeconfig"; mutation: KubeconfigMutation };
+    | { kind: "kubeconfig"; mutation: KubeconfigMutation }
+    /** Answers `status` with a CCE error whose message is the request as received (method, path, headers, body), encoded as asked: a server echoing secrets. */
+    | { kind: "echo"; status: number; encoding: EchoEncoding }
+    /**
+     * Sends `status` and `headers`, then body bytes in `chunkBytes` pieces until the client closes
+     * the connection or `limitBytes` were sent; `sent.bytes` counts what was written.
+     */
+    | { kind: "flood"; status: number; headers: Record<string, string>; chunkBytes: number; limitBytes: number; sent: { bytes: number } };
+
+/** How an "echo" fault writes the request into its error message. */
+export type EchoEncoding = "raw" | "base64" | "url" | "json";
 
 export type Fault = FaultMatch & FaultAction;
 
@@ -132,6 +142,10 @@ export function describeFault(f: Fault): string {
             return `truncate at ${f.bytes} bytes`;
         case "kubeconfig":
             return `kubeconfig ${typeof f.mutation === "function" ? "custom" : f.mutation}`;
+        case "echo":
+            return `echo ${f.status} ${f.encoding}`;
+        case "flood":
+            return `flood ${f.status}`;
         default:
             return f.kind;
     }
@@ -199,6 +213,17 @@ export const faults = {
     reset(match: FaultMatch = {}): Fault {
         return { ...match, kind: "reset" };
     },
+    /** A CCE error answer whose message holds the request as received (headers and body), in `encoding`. */
+    echo(status = 400, encoding: EchoEncoding = "raw", match: FaultMatch = {}): Fault {
+        return { ...match, kind: "echo", status, encoding };
+    },
+    /**
+     * An answer whose body does not end (or is `limitBytes` long): `chunk` repeated. Keep the fault
+     * object to read `sent.bytes` afterwards.
+     */
+    flood(status: number, headers: Record<string, string>, options: { chunkBytes?: number; limitBytes?: number; chunk?: string } = {}, match: FaultMatch = {}): Fault & { kind: "flood" } {
+        return { ...match, kind: "flood", status, headers, chunkBytes: options.chunkBytes ?? 64 * 1024, limitBytes: options.limitBytes ?? 2 ** 31, sent: { bytes: 0 } };
+    },
     /** A 200 clustercert answer with a corrupted kubeconfig. */
     kubeconfig(mutation: KubeconfigMutation, match: FaultMatch = {}): Fault {
         return { ...match, kind: "kubeconfig", mutation };
@@ -209,6 +234,8 @@ export const faults = {
 export interface MutationHelpers {
     /** A certificate for the same user and cluster CA that expired yesterday. */
     expiredCert(): Promise<{ certPem: string; keyPem: string }>;
+    /** A certificate for the same user, signed by the cluster CA, with the given validity. */
+    certValid(notBefore: Date, notAfter: Date): Promise<{ certPem: string; keyPem: string }>;
     /** A private key of the same type that belongs to no certificate. */
     otherKeyPem(): Promise<string>;
     /** The PEM of a CA unrelated to the cluster. */
@@ -220,7 +247,7 @@ const b64 = (text: string): string => Buffer.from(text, "utf8").toString("base64
 /** Applies a kubeconfig fault; returns the body to send. */
 export async function applyKubeconfigMutation(kc: KubeconfigJson, mutation: KubeconfigMutation, helpers: MutationHelpers): Promise<string> {
     if (typeof mutation === "function") {
-        const out = mutation(kc);
+        const out = await mutation(kc, helpers);
         if (typeof out === "string") return out;
         return JSON.stringify(out === undefined ? kc : out);
     }

@@ -380,6 +380,32 @@ export class CceEmulator {
                         finish();
                         return;
                     }
+                    case "echo": {
+                        const headerLines = Object.entries(req.headers).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v ?? ""}`);
+                        const request = `${method} ${req.url ?? "/"}\n${headerLines.join("\n")}\n\n${body.toString("utf8")}`;
+                        const encoded =
+                            fault.encoding === "base64" ? Buffer.from(request, "utf8").toString("base64")
+                            : fault.encoding === "url" ? encodeURIComponent(request)
+                            : fault.encoding === "json" ? JSON.stringify(request)
+                            : request;
+                        finish(cceError(fault.status, "CCE.01400001", `Bad request: ${encoded}`));
+                        return;
+                    }
+                    case "flood": {
+                        record.status = fault.status;
+                        res.writeHead(fault.status, { "X-Request-Id": requestId, ...fault.headers });
+                        const chunk = Buffer.alloc(fault.chunkBytes, "a");
+                        const pump = (): void => {
+                            while (!res.destroyed && fault.sent.bytes < fault.limitBytes) {
+                                fault.sent.bytes += chunk.length;
+                                if (!res.write(chunk)) return void res.once("drain", pump);
+                            }
+                            if (!res.destroyed) res.end();
+                        };
+                        pump();
+                        finish();
+                        return;
+                    }
                     case "delay":
                         await this.sleep(fault.ms);
                         if (this.stopped) return;

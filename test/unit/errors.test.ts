@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CloudApiError, describeBody, parseErrorBody, redact } from "../../provider/errors";
+import { CloudApiError, describeBody, parseErrorBody } from "../../provider/errors";
+import { redact } from "../../provider/redact";
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, retryAfterMs } from "../../provider/retry";
 
 describe("parseErrorBody", () => {

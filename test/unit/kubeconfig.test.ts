@@ -28,14 +28,14 @@ function answer(): Record<string, unknown> {
 
 describe("kubeconfig", () => {
     it("parses the API answer and selects contexts", () => {
-        const kc = parseKubeconfigJson(JSON.stringify(answer()));
+        const kc = parseKubeconfigJson(JSON.stringify(answer())).kubeconfig;
         assert.equal(selectContext(kc).cluster.cluster.server, "https://203.0.113.10:5443");
         assert.equal(selectContext(kc, "internal").cluster.name, "internalCluster");
         assert.deepEqual(endpointsOf(kc), { internal: "https://192.168.1.7:5443", external: "https://203.0.113.10:5443" });
     });
 
     it("renders the whole answer as YAML, keeping insecure-skip-tls-verify, with the chosen current-context", () => {
-        const kc = parseKubeconfigJson(JSON.stringify(answer()));
+        const kc = parseKubeconfigJson(JSON.stringify(answer())).kubeconfig;
         const yaml = renderKubeconfig(kc, "internal");
         const doc = YAML.parse(yaml) as Record<string, unknown>;
         assert.equal(doc["current-context"], "internal");
@@ -49,7 +49,7 @@ describe("kubeconfig", () => {
         a.clusters = (a.clusters as unknown[]).slice(0, 1);
         a.contexts = (a.contexts as unknown[]).slice(0, 1);
         a["current-context"] = "internal";
-        const kc = parseKubeconfigJson(JSON.stringify(a));
+        const kc = parseKubeconfigJson(JSON.stringify(a)).kubeconfig;
         assert.throws(() => selectContext(kc, "external"), /context "external" is not in the API answer \(the cluster has no public IP.*available: internal/);
     });
 
@@ -60,7 +60,7 @@ describe("kubeconfig", () => {
         ["no users", (a) => ({ ...a, users: [] }), /no users/],
         ["no clusters", (a) => ({ ...a, clusters: [] }), /no clusters/],
         ["users not a list", (a) => ({ ...a, users: {} }), /"users" is not a list/],
-        ["a cluster without server", (a) => ({ ...a, clusters: [{ name: "internalCluster", cluster: {} }] }), /clusters\[0\] \("internalCluster"\) has no https server URL/],
+        ["a cluster without server", (a) => ({ ...a, clusters: [{ name: "internalCluster", cluster: {} }] }), /clusters\[0\] \("internalCluster"\) has no server URL/],
         ["a current-context that does not exist", (a) => ({ ...a, "current-context": "other" }), /"current-context" "other" is not one of the contexts/],
         ["insecure-skip-tls-verify as a string", (a) => ({ ...a, clusters: [{ name: "x", cluster: { server: "https://a", "insecure-skip-tls-verify": "true" } }] }), /non-boolean/],
     ];

@@ -6,7 +6,11 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
+import { countCertificates } from "../../certificate";
+import { endpointProblem } from "../../endpoints";
 import { rerenderState } from "../../outputs";
+import { certificatesOnly } from "../../pem";
+import { safeText } from "../../text";
 import type { ClusterCertInputs } from "../../types";
 import { booleanFlag, choiceFlag, HELP_FLAG, inputsFromFlags, parseFlags, stringFlag, TARGET_FLAGS, UsageError, type Flags, type FlagSpecs } from "../args";
 import { EXEC_API_CHOICES, execApiVersion } from "../../exec-api";
@@ -31,18 +35,30 @@ const EXEC_ONLY_FLAGS: FlagSpecs = {
 
 export const KUBECONFIG_FLAGS: FlagSpecs = { ...TARGET_FLAGS, ...HELP_FLAG, ...EXEC_ONLY_FLAGS };
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+/** Largest `--ca-file` read: a CA bundle of a few hundred certificates. */
+export const MAX_CA_FILE_BYTES = 1024 * 1024;
 
+/** The CERTIFICATE blocks of `--ca-file` (a private key in it is refused: it would land in the kubeconfig). */
 async function readCaFile(file: string, io: CliIo): Promise<string> {
     const full = path.resolve(io.cwd, file);
+    const where = `--ca-file ${safeText(full, 200)}`;
     let text: string;
     try {
+        const st = await fs.stat(full);
+        if (!st.isFile()) throw new UsageError(`${where} is not a regular file`);
+        if (st.size > MAX_CA_FILE_BYTES) throw new UsageError(`${where} is larger than ${MAX_CA_FILE_BYTES} bytes`);
         text = await fs.readFile(full, "utf8");
     } catch (e) {
-        throw new UsageError(`--ca-file ${full} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`);
+        if (e instanceof UsageError) throw e;
+        throw new UsageError(`${where} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"})`);
     }
-    if (!PEM_CERTIFICATE.test(text)) throw new UsageError(`--ca-file ${full} holds no PEM certificate`);
-    return text;
+    try {
+        const pem = certificatesOnly(text, where);
+        countCertificates(pem, where);
+        return pem;
+    } catch (e) {
+        throw new UsageError((e as Error).message);
+    }
 }
 
 /** The flags kubectl's plugin invocation repeats besides the target: only those given here. */
@@ -58,13 +74,8 @@ type Server = Pick<ExecKubeconfigParams, "server" | "caCertificate" | "insecureS
 
 async function serverFromFlags(flags: Flags, inputs: ClusterCertInputs, io: CliIo): Promise<Server> {
     const server = stringFlag(flags, "server") as string;
-    let url: URL;
-    try {
-        url = new URL(server);
-    } catch {
-        throw new UsageError(`--server ${JSON.stringify(server)} is not a URL`);
-    }
-    if (url.protocol !== "https:") throw new UsageError("--server must be an https:// URL");
+    const why = endpointProblem(server);
+    if (why !== undefined) throw new UsageError(`--server ${why}`);
     const caFile = stringFlag(flags, "ca-file");
     const insecure = booleanFlag(flags, "insecure-skip-tls-verify");
     if (caFile !== undefined && insecure) throw new UsageError("give either --ca-file or --insecure-skip-tls-verify, not both");
