@@ -199,9 +199,14 @@ describe("security 1: the answer is data — only documented kubeconfig fields p
     describe("end to end: what kubectl and the CLI do with a hostile answer", () => {
         const kubectl = (kubeconfig: string, args: string[]) =>
             new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-                execFile("kubectl", ["--kubeconfig", kubeconfig, "--cache-dir", path.join(work, "kcache"), "--request-timeout", "20s", ...args], { env: { PATH: process.env.PATH ?? "", HOME: work } }, (err, stdout, stderr) =>
-                    resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+                const child = execFile(
+                    "kubectl",
+                    ["--kubeconfig", kubeconfig, "--cache-dir", path.join(work, "kcache"), "--request-timeout", "20s", ...args],
+                    { env: { PATH: process.env.PATH ?? "", HOME: work }, timeout: 60_000 },
+                    (err, stdout, stderr) => resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
                 );
+                // A user without credentials makes kubectl ask for a user name on stdin: give it none.
+                child.stdin?.end();
             });
 
         /** An answer whose user has an exec stanza, plus an exec-only user and a context "ops" using it. */
