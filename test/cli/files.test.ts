@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { OutputExistsError, writeOutputFiles } from "../../provider/cli/files";
+import { OutputExistsError } from "../../provider/cli/files";
+import { writeOutputFiles } from "../../provider/cli/output-files";
 
 describe("output files", () => {
     let root: string;
