@@ -19,7 +19,7 @@ import type { Env } from "../settings";
 import type { ClusterCertState } from "../types";
 import { CACHE_ENTRY_MAX_BYTES, checkEntry, renderEntry } from "./cache-entry";
 import { cacheKey, type CacheKeyParts } from "./cache-key";
-import { createPrivateDir, FOREIGN_WRITE_BITS, LocalFileError, lstatIfExists, modeString, readSmallRegularFile, reasonOf, statIfExists, UnsafeDirectoryError, writeFileAtomic } from "./files";
+import { createPrivateDir, LocalFileError, lstatIfExists, modeString, readSmallRegularFile, reasonOf, statIfExists, UnsafeDirectoryError, writableByOthers, writeFileAtomic } from "./files";
 import { DEFAULT_LOCK_OPTIONS, withLock, type LockOptions } from "./lock";
 
 /** Renew at most this long before expiry… */
@@ -87,7 +87,7 @@ export async function preparePrivateCacheDir(dir: string, uid = currentUid()): P
     if (uid !== undefined && st.uid !== uid) {
         throw new UnsafeDirectoryError(`the cache directory ${dir} belongs to uid ${st.uid}, not to you (uid ${uid}): remove it (as its owner) ${elsewhere}`);
     }
-    if ((st.mode & FOREIGN_WRITE_BITS) !== 0) {
+    if (writableByOthers(st.mode)) {
         throw new UnsafeDirectoryError(`the cache directory ${dir} has mode ${modeString(st.mode)}, writable by group or others: run chmod 700 ${dir} ${elsewhere}`);
     }
 }

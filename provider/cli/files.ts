@@ -43,6 +43,11 @@ export const PRIVATE_DIR_MODE = 0o700;
 /** Mode bits that let users other than the owner create, rename or delete entries of a directory. */
 export const FOREIGN_WRITE_BITS = 0o022;
 
+/** Whether group or others may write to a directory of mode `mode` (never on Windows, whose modes are not permissions). */
+export function writableByOthers(mode: number, platform: NodeJS.Platform = process.platform): boolean {
+    return platform !== "win32" && (mode & FOREIGN_WRITE_BITS) !== 0;
+}
+
 /** `0700`, `1777`: the permission bits as `ls`/`chmod` write them. */
 export function modeString(mode: number): string {
     return (mode & 0o7777).toString(8).padStart(4, "0");

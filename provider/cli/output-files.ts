@@ -17,8 +17,8 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import {
-    createPrivateDir, FOREIGN_WRITE_BITS, LocalFileError, lstatIfExists, modeString, OutputExistsError, removeCreatedDirs,
-    siblingName, statIfExists, UnsafeDirectoryError, writeExclusive,
+    createPrivateDir, LocalFileError, lstatIfExists, modeString, OutputExistsError, removeCreatedDirs,
+    siblingName, statIfExists, UnsafeDirectoryError, writableByOthers, writeExclusive,
 } from "./files";
 
 export interface OutputFile {
@@ -74,7 +74,7 @@ export async function prepareOutputDir(dir: string, names: readonly string[], fo
         const st = await statIfExists(dir);
         if (st === undefined) throw new LocalFileError("use", dir, new Error("it vanished"));
         if (!st.isDirectory()) throw new LocalFileError("use", dir, new Error("not a directory"), "choose a directory for --out-dir");
-        if ((st.mode & FOREIGN_WRITE_BITS) !== 0) throw new UnsafeDirectoryError(unsafeOutputDirMessage(dir, st.mode));
+        if (writableByOthers(st.mode)) throw new UnsafeDirectoryError(unsafeOutputDirMessage(dir, st.mode));
         await checkTargets(dir, names, force);
         await proveWritable(dir);
     } catch (e) {
