@@ -19,7 +19,7 @@ import type { Env } from "../settings";
 import type { ClusterCertState } from "../types";
 import { CACHE_ENTRY_MAX_BYTES, checkEntry, renderEntry } from "./cache-entry";
 import { cacheKey, type CacheKeyParts } from "./cache-key";
-import { createPrivateDir, LocalFileError, lstatIfExists, modeString, readSmallRegularFile, reasonOf, statIfExists, UnsafeDirectoryError, writableByOthers, writeFileAtomic } from "./files";
+import { createPrivateDir, LocalFileError, lstatIfExists, modeString, readSmallRegularFile, reasonOf, shownPath, statIfExists, UnsafeDirectoryError, writableByOthers, writeFileAtomic } from "./files";
 import { DEFAULT_LOCK_OPTIONS, withLock, type LockOptions } from "./lock";
 
 /** Renew at most this long before expiry… */
@@ -83,12 +83,13 @@ export async function preparePrivateCacheDir(dir: string, uid = currentUid()): P
     await createPrivateDir(dir);
     const st = await statIfExists(dir);
     const elsewhere = "or set XDG_CACHE_HOME to a private directory of yours";
-    if (st === undefined || !st.isDirectory()) throw new UnsafeDirectoryError(`the cache directory ${dir} is not a directory: remove it ${elsewhere}`);
+    const shown = shownPath(dir);
+    if (st === undefined || !st.isDirectory()) throw new UnsafeDirectoryError(`the cache directory ${shown} is not a directory: remove it ${elsewhere}`);
     if (uid !== undefined && st.uid !== uid) {
-        throw new UnsafeDirectoryError(`the cache directory ${dir} belongs to uid ${st.uid}, not to you (uid ${uid}): remove it (as its owner) ${elsewhere}`);
+        throw new UnsafeDirectoryError(`the cache directory ${shown} belongs to uid ${st.uid}, not to you (uid ${uid}): remove it (as its owner) ${elsewhere}`);
     }
     if (writableByOthers(st.mode)) {
-        throw new UnsafeDirectoryError(`the cache directory ${dir} has mode ${modeString(st.mode)}, writable by group or others: run chmod 700 ${dir} ${elsewhere}`);
+        throw new UnsafeDirectoryError(`the cache directory ${shown} has mode ${modeString(st.mode)}, writable by group or others: run chmod 700 ${shown} ${elsewhere}`);
     }
 }
 
@@ -98,7 +99,7 @@ async function readFresh(file: string, parts: CacheKeyParts, now: Date, log?: (l
     if (read.kind === "missing") return undefined;
     const checked = read.kind === "ok" ? checkEntry(read.text, parts) : { ok: false as const, reason: read.reason };
     if (!checked.ok) {
-        log?.(`ignoring the cache file ${file} (${checked.reason}); it will be replaced`);
+        log?.(`ignoring the cache file ${shownPath(file)} (${checked.reason}); it will be replaced`);
         return undefined;
     }
     return isFresh(checked.state, now) ? checked.state : undefined;

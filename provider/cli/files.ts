@@ -8,10 +8,15 @@ import { randomBytes } from "node:crypto";
 import { constants, promises as fs, type Stats } from "node:fs";
 import * as path from "node:path";
 
+/** `p` as messages show it: as is, or JSON-quoted when it holds control characters (a message is one clean line). */
+export function shownPath(p: string): string {
+    return /[\u0000-\u001f\u007f-\u009f]/.test(p) ? JSON.stringify(p) : p;
+}
+
 /** A file that exists and must not be replaced (no `--force`). Exit code 2. */
 export class OutputExistsError extends Error {
     constructor(readonly paths: readonly string[]) {
-        super(`refusing to overwrite ${paths.join(", ")}: pass --force to replace ${paths.length === 1 ? "it" : "them"}`);
+        super(`refusing to overwrite ${paths.map(shownPath).join(", ")}: pass --force to replace ${paths.length === 1 ? "it" : "them"}`);
         this.name = "OutputExistsError";
     }
 }
@@ -25,7 +30,7 @@ export function reasonOf(cause: unknown): string {
 export class LocalFileError extends Error {
     /** `cannot <what> <file> (<code>)`, then `; <next>` when given (what happened, what to do). */
     constructor(what: string, file: string, cause: unknown, next?: string) {
-        super(`cannot ${what} ${file} (${reasonOf(cause)})${next !== undefined ? `; ${next}` : ""}`);
+        super(`cannot ${what} ${shownPath(file)} (${reasonOf(cause)})${next !== undefined ? `; ${next}` : ""}`);
         this.name = "LocalFileError";
     }
 }

@@ -16,7 +16,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
-import { lstatIfExists, readSmallRegularFile, reasonOf, siblingName, writeExclusive } from "./files";
+import { lstatIfExists, readSmallRegularFile, reasonOf, shownPath, siblingName, writeExclusive } from "./files";
 import { currentProcess, pidRuns, processStartTime, type ProcessIdentity } from "./process-info";
 
 export interface LockOptions {
@@ -46,7 +46,7 @@ export const DEFAULT_LOCK_OPTIONS: LockOptions = { staleMs: DEFAULT_LOCK_STALE_M
 /** The lock could not be taken in time and `required` was set. Exit code 1. */
 export class LockTimeoutError extends Error {
     constructor(file: string, waitedMs: number) {
-        super(`another cce-clustercert process holds ${file} (waited ${Math.round(waitedMs / 1000)} s); remove the file if no such process runs`);
+        super(`another cce-clustercert process holds ${shownPath(file)} (waited ${Math.round(waitedMs / 1000)} s); remove the file if no such process runs`);
         this.name = "LockTimeoutError";
     }
 }
@@ -69,7 +69,9 @@ export function parseLockInfo(text: string): LockInfo | undefined {
     if (doc === null || typeof doc !== "object") return undefined;
     const d = doc as Record<string, unknown>;
     if (typeof d.pid !== "number" || !Number.isSafeInteger(d.pid) || d.pid <= 0) return undefined;
-    if (typeof d.host !== "string" || d.host === "" || typeof d.token !== "string" || d.token === "") return undefined;
+    // The host is shown in messages: one printable line, of a host name's length.
+    if (typeof d.host !== "string" || !/^[^\u0000-\u001f\u007f-\u009f]{1,255}$/.test(d.host)) return undefined;
+    if (typeof d.token !== "string" || d.token === "") return undefined;
     if (typeof d.createdAt !== "string" || Number.isNaN(Date.parse(d.createdAt))) return undefined;
     if (d.startTime !== undefined && (typeof d.startTime !== "string" || !/^\d+$/.test(d.startTime))) return undefined;
     if (d.bootId !== undefined && typeof d.bootId !== "string") return undefined;
@@ -172,7 +174,7 @@ export async function withLock<T>(file: string, fn: () => Promise<T>, options: L
     const info: LockInfo = { ...me, token: randomBytes(16).toString("hex"), createdAt: new Date().toISOString() };
     const log = options.log ?? (() => undefined);
     const unlocked = (reason: string): Promise<T> => {
-        log(`proceeding without the lock ${file}: ${reason}`);
+        log(`proceeding without the lock ${shownPath(file)}: ${reason}`);
         return fn();
     };
     const started = Date.now();
@@ -201,7 +203,7 @@ export async function withLock<T>(file: string, fn: () => Promise<T>, options: L
                 return unlocked(`${seen.reason} and it cannot be removed (${reasonOf(e)})`);
             }
             if (removed === "removed") {
-                log(`taking over the lock ${file}: ${seen.reason}`);
+                log(`taking over the lock ${shownPath(file)}: ${seen.reason}`);
                 // Try again at once; a lock that keeps coming back stale falls under the wait bound.
                 if (++takeovers <= MAX_IMMEDIATE_TAKEOVERS) continue;
             }

@@ -18,7 +18,7 @@ import { promises as fs } from "node:fs";
 import * as path from "node:path";
 import {
     createPrivateDir, LocalFileError, lstatIfExists, modeString, OutputExistsError, removeCreatedDirs,
-    siblingName, statIfExists, UnsafeDirectoryError, writableByOthers, writeExclusive,
+    shownPath, siblingName, statIfExists, UnsafeDirectoryError, writableByOthers, writeExclusive,
 } from "./files";
 
 export interface OutputFile {
@@ -38,7 +38,8 @@ const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EXDE
 
 /** The one-line refusal of a directory that group or others can write to. */
 export function unsafeOutputDirMessage(dir: string, mode: number): string {
-    return `refusing to write into ${dir}: its mode ${modeString(mode)} lets group or others create or replace files in it; run chmod go-w ${dir} or choose a private --out-dir`;
+    const d = shownPath(dir);
+    return `refusing to write into ${d}: its mode ${modeString(mode)} lets group or others create or replace files in it; run chmod go-w ${d} or choose a private --out-dir`;
 }
 
 async function proveWritable(dir: string): Promise<void> {
@@ -175,7 +176,7 @@ export async function writeOutputFiles(dir: string, files: readonly OutputFile[]
             await writeExclusive(t.tmp, t.content);
         } catch (e) {
             await cleanUp();
-            throw new LocalFileError("write", t.file, e, `nothing was written to ${dir}: check its free space and permissions`);
+            throw new LocalFileError("write", t.file, e, `nothing was written to ${shownPath(dir)}: check its free space and permissions`);
         }
     }
     for (const t of targets) {
@@ -188,7 +189,7 @@ export async function writeOutputFiles(dir: string, files: readonly OutputFile[]
         } catch (e) {
             await cleanUp();
             if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new OutputExistsError([t.file]);
-            throw new LocalFileError(force ? "replace" : "create", t.file, e, `nothing was changed in ${dir}`);
+            throw new LocalFileError(force ? "replace" : "create", t.file, e, `nothing was changed in ${shownPath(dir)}`);
         }
     }
     for (const c of committed) if (c.backup !== undefined) await fs.unlink(c.backup).catch(() => undefined);

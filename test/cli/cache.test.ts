@@ -245,7 +245,7 @@ describe("lock file: pure parts", () => {
     const alive = { runs: true, startTime: "500" };
     it("parses only what this program writes", () => {
         assert.deepEqual(parseLockInfo(JSON.stringify(info)), info);
-        for (const text of ["", "garbage", "null", "{}", JSON.stringify({ ...info, pid: 0 }), JSON.stringify({ ...info, pid: "1" }), JSON.stringify({ ...info, token: "" }), JSON.stringify({ ...info, createdAt: "x" }), JSON.stringify({ ...info, startTime: "12a" })]) {
+        for (const text of ["", "garbage", "null", "{}", JSON.stringify({ ...info, pid: 0 }), JSON.stringify({ ...info, pid: "1" }), JSON.stringify({ ...info, token: "" }), JSON.stringify({ ...info, host: "a\nb" }), JSON.stringify({ ...info, host: "" }), JSON.stringify({ ...info, createdAt: "x" }), JSON.stringify({ ...info, startTime: "12a" })]) {
             assert.equal(parseLockInfo(text), undefined, text);
         }
     });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { promises as fs } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { modeString, OutputExistsError, readSmallRegularFile, writableByOthers } from "../../provider/cli/files";
+import { LocalFileError, modeString, OutputExistsError, readSmallRegularFile, shownPath, writableByOthers } from "../../provider/cli/files";
 import { prepareOutputDir, writeOutputFiles } from "../../provider/cli/output-files";
 
 describe("output files", () => {
@@ -77,6 +77,12 @@ describe("output files", () => {
         assert.equal(writableByOthers(0o40775, "linux"), true);
         assert.equal(writableByOthers(0o40755, "linux"), false);
         assert.equal(writableByOthers(0o40777, "win32"), false);
+    });
+    it("keeps messages on one clean line whatever the path holds", () => {
+        assert.equal(shownPath("/tmp/out"), "/tmp/out");
+        assert.equal(shownPath("/tmp/a\nb\u001b[31m"), '"/tmp/a\\nb\\u001b[31m"');
+        assert.equal(new OutputExistsError(["/x/a\nb"]).message, 'refusing to overwrite "/x/a\\nb": pass --force to replace it');
+        assert.doesNotMatch(new LocalFileError("write", "/x\r/y", new Error("boom")).message, /[\u0000-\u001f]/);
     });
     it("reads only small regular files, without following links or blocking", async () => {
         const file = path.join(root, "f");
