@@ -6,7 +6,17 @@
 import { createHash } from "node:crypto";
 import type { Credentials } from "../settings";
 
-export const CACHE_FORMAT = 1;
+/**
+ * Version of the key derivation (part of the hashed text). Unchanged since format 1, so that a
+ * cache file of an older format sits at the same name and is replaced, not left behind.
+ */
+export const CACHE_KEY_VERSION = 1;
+
+/**
+ * Format of a cache file's content. 2: the entry records the identity it was minted for, and is
+ * only served after its certificate and key are checked (see `cache-entry.ts`).
+ */
+export const CACHE_FORMAT = 2;
 
 /** Who the certificate is for, without any secret. */
 export function identityOf(c: Credentials): string {
@@ -31,5 +41,5 @@ export interface CacheKeyParts {
 /** 64 hex characters: the cache file's name. */
 export function cacheKey(p: CacheKeyParts): string {
     const project = p.projectId !== undefined ? `project:${p.projectId}` : `region:${p.region ?? ""}`;
-    return createHash("sha256").update(JSON.stringify([CACHE_FORMAT, p.endpoint, project, p.clusterId, p.identity])).digest("hex");
+    return createHash("sha256").update(JSON.stringify([CACHE_KEY_VERSION, p.endpoint, project, p.clusterId, p.identity])).digest("hex");
 }

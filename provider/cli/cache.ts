@@ -4,14 +4,22 @@
  * (directory 0700, files 0600, written atomically). A cached certificate is used until it is within
  * the renewal margin of its expiry; a new one is minted under a lock file, so that concurrent
  * invocations mint once and the others read what it wrote.
+ *
+ * Nothing in the cache is trusted that someone else could have put there: the directory must be
+ * owned by the current user and not writable by group or others (else the command stops; it is
+ * created 0700 when missing, never chmod-ed); an entry is read only if it is a regular file of at
+ * most 64 KiB (opened without following links and without blocking, so a FIFO cannot hang kubectl),
+ * and served only if it passes `checkEntry` (`cache-entry.ts`). A bad entry is logged once and
+ * replaced by a new certificate.
  */
 import { promises as fs } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import type { Env } from "../settings";
 import type { ClusterCertState } from "../types";
-import { CACHE_FORMAT, cacheKey, type CacheKeyParts } from "./cache-key";
-import { ensureDir, LocalFileError, PRIVATE_DIR_MODE, writeFileAtomic } from "./files";
+import { CACHE_ENTRY_MAX_BYTES, checkEntry, renderEntry } from "./cache-entry";
+import { cacheKey, type CacheKeyParts } from "./cache-key";
+import { createPrivateDir, LocalFileError, lstatIfExists, modeString, readSmallRegularFile, reasonOf, shownPath, statIfExists, UnsafeDirectoryError, writableByOthers, writeFileAtomic } from "./files";
 import { DEFAULT_LOCK_OPTIONS, withLock, type LockOptions } from "./lock";
 
 /** Renew at most this long before expiry… */
@@ -43,31 +51,6 @@ export function isFresh(state: Pick<ClusterCertState, "issuedAt" | "expiresAt">,
     return expires.getTime() - now.getTime() > renewalMarginMs(issued, expires);
 }
 
-interface CacheEntry {
-    format: number;
-    savedAt: string;
-    state: ClusterCertState;
-}
-
-const REQUIRED_STRINGS = ["clusterId", "projectId", "endpoint", "kubeconfig", "clientCertificate", "clientKey", "server", "issuedAt", "expiresAt", "userId"] as const;
-
-/** The state in a cache file's text if it is complete and belongs to `parts`; undefined otherwise. */
-export function parseEntry(text: string, parts: Pick<CacheKeyParts, "clusterId" | "endpoint">): ClusterCertState | undefined {
-    let doc: unknown;
-    try {
-        doc = JSON.parse(text);
-    } catch {
-        return undefined;
-    }
-    if (doc === null || typeof doc !== "object") return undefined;
-    const entry = doc as Partial<CacheEntry>;
-    if (entry.format !== CACHE_FORMAT || entry.state === null || typeof entry.state !== "object") return undefined;
-    const state = entry.state as unknown as Record<string, unknown>;
-    for (const k of REQUIRED_STRINGS) if (typeof state[k] !== "string" || state[k] === "") return undefined;
-    if (state.clusterId !== parts.clusterId || state.endpoint !== parts.endpoint) return undefined;
-    return entry.state;
-}
-
 export interface CertCacheOptions {
     dir: string;
     now: () => Date;
@@ -87,58 +70,82 @@ function entryFile(dir: string, key: string): string {
     return path.join(dir, `${key}.json`);
 }
 
-async function readFresh(file: string, parts: CacheKeyParts, opts: CertCacheOptions): Promise<ClusterCertState | undefined> {
-    let text: string;
-    try {
-        text = await fs.readFile(file, "utf8");
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-        throw new LocalFileError("read", file, e);
-    }
-    const state = parseEntry(text, parts);
-    if (state === undefined) {
-        opts.log?.(`ignoring the unreadable cache file ${file}; it will be replaced`);
-        return undefined;
-    }
-    return isFresh(state, opts.now()) ? state : undefined;
-}
-
-async function prepareDir(dir: string): Promise<void> {
-    await ensureDir(dir);
-    // The directory is ours: keep it private even if something loosened it.
-    await fs.chmod(dir, PRIVATE_DIR_MODE).catch(() => undefined);
-}
-
-/** Stores `state` under every key it can be looked up by. */
-export async function storeCached(parts: CacheKeyParts, state: ClusterCertState, opts: CertCacheOptions): Promise<void> {
-    await prepareDir(opts.dir);
-    const entry: CacheEntry = { format: CACHE_FORMAT, savedAt: opts.now().toISOString(), state };
-    const text = `${JSON.stringify(entry)}\n`;
-    const keys = new Set([cacheKey(parts), cacheKey({ ...parts, projectId: state.projectId })]);
-    for (const key of keys) await writeFileAtomic(entryFile(opts.dir, key), text);
+/** The user's uid, or undefined where there are none (Windows). */
+function currentUid(): number | undefined {
+    return typeof process.getuid === "function" ? process.getuid() : undefined;
 }
 
 /**
- * The cached certificate for `parts` if it is fresh; otherwise, under the key's lock, the one
- * another process stored meanwhile, or a new one from `mint` (then stored).
+ * Creates the cache directory (0700) when missing; refuses one that is not a directory, belongs to
+ * another user, or that group or others can write to (UnsafeDirectoryError, exit code 1).
+ */
+export async function preparePrivateCacheDir(dir: string, uid = currentUid()): Promise<void> {
+    await createPrivateDir(dir);
+    const st = await statIfExists(dir);
+    const elsewhere = "or set XDG_CACHE_HOME to a private directory of yours";
+    const shown = shownPath(dir);
+    if (st === undefined || !st.isDirectory()) throw new UnsafeDirectoryError(`the cache directory ${shown} is not a directory: remove it ${elsewhere}`);
+    if (uid !== undefined && st.uid !== uid) {
+        throw new UnsafeDirectoryError(`the cache directory ${shown} belongs to uid ${st.uid}, not to you (uid ${uid}): remove it (as its owner) ${elsewhere}`);
+    }
+    if (writableByOthers(st.mode)) {
+        throw new UnsafeDirectoryError(`the cache directory ${shown} has mode ${modeString(st.mode)}, writable by group or others: run chmod 700 ${shown} ${elsewhere}`);
+    }
+}
+
+/** The cached state at `file` if it passes `checkEntry` and is fresh at `now`; bad entries are logged (when `log` is given). */
+async function readFresh(file: string, parts: CacheKeyParts, now: Date, log?: (line: string) => void): Promise<ClusterCertState | undefined> {
+    const read = await readSmallRegularFile(file, CACHE_ENTRY_MAX_BYTES);
+    if (read.kind === "missing") return undefined;
+    const checked = read.kind === "ok" ? checkEntry(read.text, parts) : { ok: false as const, reason: read.reason };
+    if (!checked.ok) {
+        log?.(`ignoring the cache file ${shownPath(file)} (${checked.reason}); it will be replaced`);
+        return undefined;
+    }
+    return isFresh(checked.state, now) ? checked.state : undefined;
+}
+
+/** Stores `state` under every key it can be looked up by (replacing whatever is there, an empty directory included). */
+export async function storeCached(parts: CacheKeyParts, state: ClusterCertState, opts: CertCacheOptions): Promise<void> {
+    await preparePrivateCacheDir(opts.dir);
+    const text = renderEntry(state, parts.identity, opts.now());
+    const keys = new Set([cacheKey(parts), cacheKey({ ...parts, projectId: state.projectId })]);
+    for (const key of keys) {
+        const file = entryFile(opts.dir, key);
+        if ((await lstatIfExists(file))?.isDirectory()) await fs.rmdir(file).catch(() => undefined);
+        await writeFileAtomic(file, text);
+    }
+}
+
+/**
+ * The cached certificate for `parts` if it is usable and fresh; otherwise, under the key's lock, the
+ * one another process stored meanwhile, or a new one from `mint` (then stored; a failure to store is
+ * logged and the new certificate still returned).
  */
 export async function obtainCached(parts: CacheKeyParts, mint: () => Promise<ClusterCertState>, opts: CertCacheOptions): Promise<Obtained> {
+    await preparePrivateCacheDir(opts.dir);
     const key = cacheKey(parts);
     const file = entryFile(opts.dir, key);
-    const cached = opts.refresh ? undefined : await readFresh(file, parts, opts);
+    const cached = opts.refresh ? undefined : await readFresh(file, parts, opts.now(), opts.log);
     if (cached !== undefined) return { state: cached, fromCache: true };
-    await prepareDir(opts.dir);
     const lockOptions: LockOptions = {
         ...(opts.lock ?? DEFAULT_LOCK_OPTIONS),
         onWait: () => opts.log?.("waiting for another cce-clustercert process to obtain the certificate"),
+        ...(opts.log !== undefined ? { log: opts.log } : {}),
     };
     return withLock(
         path.join(opts.dir, `${key}.lock`),
         async () => {
-            const again = opts.refresh ? undefined : await readFresh(file, parts, { ...opts, log: undefined });
+            // Read again (another process may have stored one meanwhile); a bad entry was logged above.
+            const again = opts.refresh ? undefined : await readFresh(file, parts, opts.now());
             if (again !== undefined) return { state: again, fromCache: true };
             const state = await mint();
-            await storeCached(parts, state, opts);
+            try {
+                await storeCached(parts, state, opts);
+            } catch (e) {
+                const reason = e instanceof LocalFileError || e instanceof UnsafeDirectoryError ? e.message : reasonOf(e);
+                opts.log?.(`the new certificate is not cached: ${reason}`);
+            }
             return { state, fromCache: false };
         },
         lockOptions,

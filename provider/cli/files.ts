@@ -1,76 +1,88 @@
 /**
- * Writing files that hold key material: mode 0600, never replacing an existing file unless asked
- * (then atomically: temp file + rename), and atomic writes for the certificate cache.
+ * File system primitives for files that hold key material: mode 0600 files written through a
+ * temporary name and a rename, private (0700) directories, the check that a directory cannot be
+ * changed by group or others, and a bounded, non-blocking read of a small regular file.
+ * The all-or-nothing output of `get` is in `output-files.ts`.
  */
 import { randomBytes } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { constants, promises as fs, type Stats } from "node:fs";
 import * as path from "node:path";
+
+/** `p` as messages show it: as is, or JSON-quoted when it holds control characters (a message is one clean line). */
+export function shownPath(p: string): string {
+    return /[\u0000-\u001f\u007f-\u009f]/.test(p) ? JSON.stringify(p) : p;
+}
 
 /** A file that exists and must not be replaced (no `--force`). Exit code 2. */
 export class OutputExistsError extends Error {
     constructor(readonly paths: readonly string[]) {
-        super(`refusing to overwrite ${paths.join(", ")}: pass --force to replace ${paths.length === 1 ? "it" : "them"}`);
+        super(`refusing to overwrite ${paths.map(shownPath).join(", ")}: pass --force to replace ${paths.length === 1 ? "it" : "them"}`);
         this.name = "OutputExistsError";
     }
 }
 
+/** The error code of a failed system call, else the error's message. */
+export function reasonOf(cause: unknown): string {
+    return (cause as NodeJS.ErrnoException).code ?? (cause as Error).message;
+}
+
 /** A local file system failure (permissions, disk full, not a directory). Exit code 1. */
 export class LocalFileError extends Error {
-    constructor(what: string, file: string, cause: unknown) {
-        super(`cannot ${what} ${file} (${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message})`);
+    /** `cannot <what> <file> (<code>)`, then `; <next>` when given (what happened, what to do). */
+    constructor(what: string, file: string, cause: unknown, next?: string) {
+        super(`cannot ${what} ${shownPath(file)} (${reasonOf(cause)})${next !== undefined ? `; ${next}` : ""}`);
         this.name = "LocalFileError";
+    }
+}
+
+/** A directory that others could change (group/other-writable, or owned by another user). Exit code 1. */
+export class UnsafeDirectoryError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UnsafeDirectoryError";
     }
 }
 
 export const SECRET_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
+/** Mode bits that let users other than the owner create, rename or delete entries of a directory. */
+export const FOREIGN_WRITE_BITS = 0o022;
 
-async function exists(file: string): Promise<boolean> {
-    try {
-        await fs.lstat(file);
-        return true;
-    } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
-        throw new LocalFileError("inspect", file, e);
-    }
+/** Whether group or others may write to a directory of mode `mode` (never on Windows, whose modes are not permissions). */
+export function writableByOthers(mode: number, platform: NodeJS.Platform = process.platform): boolean {
+    return platform !== "win32" && (mode & FOREIGN_WRITE_BITS) !== 0;
 }
 
-/** Throws OutputExistsError naming every file of `files` that exists (unless `force`). */
-export async function assertWritable(files: readonly string[], force: boolean): Promise<void> {
-    if (force) return;
-    const found: string[] = [];
-    for (const f of files) if (await exists(f)) found.push(f);
-    if (found.length > 0) throw new OutputExistsError(found);
+/** `0700`, `1777`: the permission bits as `ls`/`chmod` write them. */
+export function modeString(mode: number): string {
+    return (mode & 0o7777).toString(8).padStart(4, "0");
 }
 
-/** Creates `dir` (mode 0700 for the parts it creates). */
-export async function ensureDir(dir: string, mode = PRIVATE_DIR_MODE): Promise<void> {
+/** A unique name in the directory of `file`, hidden, for a temporary sibling of it. */
+export function siblingName(file: string, suffix: string): string {
+    return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.${suffix}`);
+}
+
+/** Creates `file` (which must not exist) with `mode`, writes `data` and (unless told not to) syncs it. Removes it on failure. */
+export async function writeExclusive(file: string, data: string | Uint8Array, mode = SECRET_FILE_MODE, sync = true): Promise<void> {
+    const handle = await fs.open(file, "wx", mode);
     try {
-        await fs.mkdir(dir, { recursive: true, mode });
+        await handle.chmod(mode);
+        await handle.writeFile(data);
+        if (sync) await handle.sync();
     } catch (e) {
-        throw new LocalFileError("create directory", dir, e);
+        await handle.close().catch(() => undefined);
+        await fs.unlink(file).catch(() => undefined);
+        throw e;
     }
-    let st;
-    try {
-        st = await fs.stat(dir);
-    } catch (e) {
-        throw new LocalFileError("inspect", dir, e);
-    }
-    if (!st.isDirectory()) throw new LocalFileError("use", dir, new Error("not a directory"));
+    await handle.close();
 }
 
 /** Writes `data` to `file` through a temporary file in the same directory and a rename. Mode 0600. */
 export async function writeFileAtomic(file: string, data: string, mode = SECRET_FILE_MODE): Promise<void> {
-    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
+    const tmp = siblingName(file, "tmp");
     try {
-        const handle = await fs.open(tmp, "wx", mode);
-        try {
-            await handle.chmod(mode);
-            await handle.writeFile(data, "utf8");
-            await handle.sync();
-        } finally {
-            await handle.close();
-        }
+        await writeExclusive(tmp, data, mode);
         await fs.rename(tmp, file);
     } catch (e) {
         await fs.unlink(tmp).catch(() => undefined);
@@ -78,43 +90,102 @@ export async function writeFileAtomic(file: string, data: string, mode = SECRET_
     }
 }
 
-/** Creates `file` with mode 0600; fails with OutputExistsError if it exists. */
-export async function writeNewFile(file: string, data: string, mode = SECRET_FILE_MODE): Promise<void> {
-    let handle;
+/**
+ * Creates `dir` and its missing parents with mode 0700. Returns the directories it created, deepest
+ * first (empty when `dir` existed). Throws LocalFileError when it cannot.
+ */
+export async function createPrivateDir(dir: string): Promise<string[]> {
+    let first: string | undefined;
     try {
-        handle = await fs.open(file, "wx", mode);
+        first = await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === "EEXIST") throw new OutputExistsError([file]);
-        throw new LocalFileError("create", file, e);
+        if ((e as NodeJS.ErrnoException).code === "EEXIST") return []; // a file is there: the caller's stat says so
+        throw new LocalFileError("create directory", dir, e);
     }
-    try {
-        await handle.chmod(mode);
-        await handle.writeFile(data, "utf8");
-    } catch (e) {
-        throw new LocalFileError("write", file, e);
-    } finally {
-        await handle.close();
+    const created: string[] = [];
+    if (first === undefined) return created;
+    for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+        created.push(d);
+        if (d === path.resolve(first) || d === path.dirname(d)) break;
+    }
+    return created;
+}
+
+/** Removes the directories `created` (deepest first) as long as they are empty. */
+export async function removeCreatedDirs(created: readonly string[]): Promise<void> {
+    for (const d of created) {
+        try {
+            await fs.rmdir(d);
+        } catch {
+            return;
+        }
     }
 }
 
-export interface OutputFile {
-    name: string;
-    content: string;
+/** `stat` of `file` (following links), or undefined when it does not exist. */
+export async function statIfExists(file: string): Promise<Stats | undefined> {
+    try {
+        return await fs.stat(file);
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw new LocalFileError("inspect", file, e);
+    }
 }
+
+/** `lstat` of `file`, or undefined when it does not exist. */
+export async function lstatIfExists(file: string): Promise<Stats | undefined> {
+    try {
+        return await fs.lstat(file);
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+        throw new LocalFileError("inspect", file, e);
+    }
+}
+
+/** What `readSmallRegularFile` found. */
+export type SmallFile =
+    | { kind: "missing" }
+    /** Not a regular file, a symbolic link, too large, or unreadable: `reason` says which (no content). */
+    | { kind: "bad"; reason: string; isDirectory: boolean; dev?: number; ino?: number }
+    | { kind: "ok"; text: string; dev: number; ino: number; mtimeMs: number };
+
+const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
 
 /**
- * Writes each file into `dir` (created 0700 if missing) with mode 0600. Without `force` no existing
- * file is replaced and nothing is written if any exists; with it, each file is replaced atomically.
- * Returns the paths written.
+ * Reads `file` if it is a regular file of at most `maxBytes`, without ever blocking: opened
+ * O_RDONLY|O_NOFOLLOW|O_NONBLOCK (a symbolic link is refused, a FIFO opens at once) and checked with
+ * fstat before any read. A file that grows past `maxBytes` while being read is "bad" too.
  */
-export async function writeOutputFiles(dir: string, files: readonly OutputFile[], force: boolean): Promise<string[]> {
-    await ensureDir(dir);
-    const paths = files.map((f) => path.join(dir, f.name));
-    await assertWritable(paths, force);
-    for (const [i, f] of files.entries()) {
-        const file = paths[i] as string;
-        if (force) await writeFileAtomic(file, f.content);
-        else await writeNewFile(file, f.content);
+export async function readSmallRegularFile(file: string, maxBytes: number): Promise<SmallFile> {
+    let handle;
+    try {
+        handle = await fs.open(file, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+    } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === "ENOENT") return { kind: "missing" };
+        if (code === "ELOOP" || code === "EMLINK") return { kind: "bad", reason: "it is a symbolic link", isDirectory: false };
+        return { kind: "bad", reason: `it cannot be opened (${reasonOf(e)})`, isDirectory: false };
     }
-    return paths;
+    try {
+        const st = await handle.stat();
+        const id = { dev: st.dev, ino: st.ino };
+        if (st.isDirectory()) return { kind: "bad", reason: "it is a directory", isDirectory: true, ...id };
+        if (!st.isFile()) return { kind: "bad", reason: st.isFIFO() ? "it is a FIFO" : "it is not a regular file", isDirectory: false, ...id };
+        const tooLarge = { kind: "bad", reason: `it is larger than ${maxBytes} bytes`, isDirectory: false, ...id } as const;
+        if (st.size > maxBytes) return tooLarge;
+        const buf = Buffer.alloc(maxBytes + 1);
+        let len = 0;
+        for (;;) {
+            const { bytesRead } = await handle.read(buf, len, buf.length - len, len);
+            if (bytesRead === 0) break;
+            len += bytesRead;
+            if (len > maxBytes) return tooLarge;
+        }
+        return { kind: "ok", text: buf.subarray(0, len).toString("utf8"), dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs };
+    } catch (e) {
+        return { kind: "bad", reason: `it cannot be read (${reasonOf(e)})`, isDirectory: false };
+    } finally {
+        await handle.close().catch(() => undefined);
+    }
 }

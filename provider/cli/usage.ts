@@ -20,7 +20,8 @@ const CREDENTIALS = `Credentials (environment only, never flags), first found wi
   NODE_EXTRA_CA_CERTS, HTTPS_PROXY and NO_PROXY are honoured.`;
 
 const EXIT_CODES = `Exit codes:
-  0 ok   1 local failure (files, cache)   2 bad usage (flags, missing region, file exists without --force)
+  0 ok   1 local failure (files, a directory others can write to, the cache)
+  2 bad usage (flags, missing region, file exists without --force)
   3 authentication/permission (no credentials, 401, 403)   4 not found (404)   5 other API or network error`;
 
 export const MAIN_HELP = `cce-clustercert: X.509 client certificates and kubeconfigs for Huawei Cloud CCE clusters
@@ -47,6 +48,9 @@ Output:
                              files: kubeconfig, ca.crt, client.crt, client.key
                              kubeconfig: kubeconfig; json: clustercert.json
                            (--format files without --out-dir writes into the current directory)
+                           Checked before the certificate is requested: DIR must be writable and
+                           not writable by group or others (else: chmod go-w DIR). Files are written
+                           all or nothing: after a failure (disk full, EACCES) DIR is as it was.
   --force                  replace existing files (atomically); without it nothing is overwritten
   --duration DAYS          -1 (maximum, 5 years) or 1..1827; default 365
   --expires-at DATE        RFC 3339 date or time, 15 minutes to 5 years ahead (instead of --duration)
@@ -94,6 +98,13 @@ expirationTimestamp) on stdout. The certificate is cached (files 0600) under
 $XDG_CACHE_HOME/cce-clustercert or ~/.cache/cce-clustercert, keyed by endpoint, project, cluster and
 identity (access key id or token hash), and reused until it is within min(10 minutes, 20 % of its
 lifetime) of expiry. Concurrent invocations wait for one another and mint once.
+
+The cache directory must belong to you and not be writable by group or others (else exit code 1:
+chmod 700 it or set XDG_CACHE_HOME). A cache file is used only if it is a regular file of at most
+64 KiB whose certificate and key match and belong to this cluster, endpoint and identity; any other
+is replaced (one line on stderr). A stale lock (empty, garbage, its process gone or replaced, older
+than 2 minutes) is taken over; a live one is waited for at most 10 s
+(env CCE_CLUSTERCERT_LOCK_WAIT_SECONDS, 0..600), then the certificate is obtained without it.
 
 Options:
   --duration DAYS          validity of a new certificate; default 1

@@ -1,14 +1,15 @@
 /**
  * `cce-clustercert get`: one clustercert call, then the kubeconfig on stdout, JSON on stdout, or the
  * files `kubeconfig`, `ca.crt`, `client.crt`, `client.key` (mode 0600, never overwritten without
- * `--force`). The expiry goes to stderr.
+ * `--force`, all or nothing). The output directory is checked before the call (see
+ * `output-files.ts`), so no certificate is minted that could not be written. The expiry goes to stderr.
  */
 import * as path from "node:path";
 import { issueCertificate } from "../../operations";
 import type { ClusterCertInputs, ClusterCertState } from "../../types";
 import { booleanFlag, choiceFlag, HELP_FLAG, inputsFromFlags, parseFlags, stringFlag, TARGET_FLAGS, type FlagSpecs } from "../args";
 import { EXIT_OK } from "../exit-codes";
-import { assertWritable, writeOutputFiles, type OutputFile } from "../files";
+import { abandonOutputDir, prepareOutputDir, writeOutputFiles, type OutputFile, type PreparedOutputDir } from "../output-files";
 import { note, type CliIo } from "../io";
 import { cliEnvironment, resolveRequest } from "../request";
 import { GET_HELP } from "../usage";
@@ -71,15 +72,15 @@ export function planGet(argv: readonly string[], io: CliIo): GetPlan | "help" {
     return { inputs, format, ...(outDir !== undefined ? { outDir } : {}), force: booleanFlag(flags, "force") };
 }
 
-/** Writes the state as planned; returns a line for stderr describing where it went. */
-export async function emit(plan: GetPlan, state: ClusterCertState, io: CliIo): Promise<string | undefined> {
+/** Writes the state as planned (into the directory `prepared` checked); returns a line for stderr describing where it went. */
+export async function emit(plan: GetPlan, state: ClusterCertState, io: CliIo, prepared?: PreparedOutputDir): Promise<string | undefined> {
     const content = plan.format === "json" ? `${JSON.stringify(jsonOf(state), null, 2)}\n` : state.kubeconfig;
     if (plan.outDir === undefined) {
         io.stdout(content);
         return undefined;
     }
     const files = plan.format === "files" ? filesOf(state) : [{ name: plan.format === "json" ? JSON_FILE : "kubeconfig", content }];
-    const written = await writeOutputFiles(plan.outDir, files, plan.force);
+    const written = await writeOutputFiles(plan.outDir, files, plan.force, prepared);
     const noCa = plan.format === "files" && state.clusterCaCertificate === undefined ? " (no ca.crt: the answer has no CA data)" : "";
     return `wrote ${written.join(", ")}${noCa}`;
 }
@@ -92,9 +93,16 @@ export async function runGet(argv: readonly string[], io: CliIo): Promise<number
     }
     resolveRequest(plan.inputs, io);
     // Refuse before minting a certificate that could not be written.
-    if (plan.outDir !== undefined) await assertWritable(plannedNames(plan.format).map((n) => path.join(plan.outDir as string, n)), plan.force);
-    const state = await issueCertificate(plan.inputs, cliEnvironment(io));
-    const where = await emit(plan, state, io);
+    const prepared = plan.outDir !== undefined ? await prepareOutputDir(plan.outDir, plannedNames(plan.format), plan.force) : undefined;
+    let state: ClusterCertState;
+    let where: string | undefined;
+    try {
+        state = await issueCertificate(plan.inputs, cliEnvironment(io));
+        where = await emit(plan, state, io, prepared);
+    } catch (e) {
+        if (prepared !== undefined) await abandonOutputDir(prepared);
+        throw e;
+    }
     if (where !== undefined) note(io, where);
     note(io, describeExpiry(state, io.now()));
     return EXIT_OK;
