@@ -8,7 +8,7 @@ export interface ApiAnswer {
     status: number;
     headers?: Record<string, string>;
     /** Sent as is (JSON text for every emulated route). */
-    body: string;
+    body: string | Buffer;
     /** For the call log: the error code this answer carries, if any. */
     errorCode?: string;
 }

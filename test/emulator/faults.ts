@@ -35,7 +35,7 @@ export type KubeconfigMutation =
     | ((kubeconfig: KubeconfigJson, helpers: MutationHelpers) => unknown);
 
 export type FaultAction =
-    | { kind: "respond"; status: number; headers?: Record<string, string>; body?: string }
+    | { kind: "respond"; status: number; headers?: Record<string, string>; body?: string | Buffer }
     | { kind: "delay"; ms: number }
     | { kind: "hang" }
     | { kind: "reset" }
@@ -159,7 +159,7 @@ export const REQUEST_ID = "{{request_id}}";
 /** Ready-made faults. Every builder takes an optional filter (route, method, clusterId, times). */
 export const faults = {
     /** Any answer; `body` is sent as is (but "{{request_id}}" becomes the request id). */
-    respond(status: number, body = "", headers: Record<string, string> = {}, match: FaultMatch = {}): Fault {
+    respond(status: number, body: string | Buffer = "", headers: Record<string, string> = {}, match: FaultMatch = {}): Fault {
         return { ...match, kind: "respond", status, headers, body };
     },
     /** `{"errorCode":…,"errorMessage":…}` (CCE). */

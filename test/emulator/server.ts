@@ -363,7 +363,8 @@ export class CceEmulator {
                 record.fault = describeFault(fault);
                 switch (fault.kind) {
                     case "respond":
-                        finish({ status: fault.status, headers: fault.headers ?? {}, body: (fault.body ?? "").split(REQUEST_ID).join(requestId) });
+                        const canned = fault.body ?? "";
+                        finish({ status: fault.status, headers: fault.headers ?? {}, body: typeof canned === "string" ? canned.split(REQUEST_ID).join(requestId) : canned });
                         return;
                     case "hang":
                         finish();
