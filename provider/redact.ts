@@ -8,6 +8,8 @@ import { escapeControls } from "./text";
 
 /** Shorter values are left alone: they would mangle ordinary words. */
 export const MIN_SECRET_CHARS = 4;
+/** JSON escaping applied on top of each other that is still recognised (body, echoed in a JSON message, quoted). */
+const MAX_ESCAPE_LEVELS = 4;
 /** Base64 fragments shorter than this are not searched (too likely to match by chance). */
 const MIN_BASE64_CHARS = 8;
 
@@ -30,11 +32,17 @@ function base64Fragments(bytes: Buffer): string[] {
 
 /** Every form in which `secret` may appear in a text a user sees. */
 export function secretForms(secret: string): string[] {
-    const base = new Set<string>([secret]);
-    base.add(JSON.stringify(secret).slice(1, -1));
-    base.add(encodeURIComponent(secret));
-    base.add(encodeURIComponent(secret).replace(/%20/g, "+"));
-    for (const f of base64Fragments(Buffer.from(secret, "utf8"))) base.add(f);
+    // As it is, JSON-escaped once or more (a request body, echoed inside a JSON message, quoted by
+    // us), URL- and form-encoded (inside a query or form) …
+    const textual = new Set<string>([encodeURIComponent(secret), encodeURIComponent(secret).replace(/%20/g, "+")]);
+    let escaped = secret;
+    for (let level = 0; level <= MAX_ESCAPE_LEVELS; level++) {
+        textual.add(escaped);
+        escaped = JSON.stringify(escaped).slice(1, -1);
+    }
+    const base = new Set<string>(textual);
+    // … and each of those inside base64 (a server echoing the request encoded).
+    for (const t of textual) for (const f of base64Fragments(Buffer.from(t, "utf8"))) base.add(f);
     const forms = new Set<string>();
     for (const f of base) {
         forms.add(f);

@@ -100,6 +100,11 @@ export class IdentityRegistry {
         return [...ids];
     }
 
+    /** The tokens IAM issued so far (tests check that none leaks). */
+    issuedTokens(): string[] {
+        return [...this.issued.keys()];
+    }
+
     /** Forgets the tokens IAM issued. */
     clearIssuedTokens(): void {
         this.issued.clear();

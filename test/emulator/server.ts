@@ -238,6 +238,11 @@ export class CceEmulator {
         };
     }
 
+    /** The tokens the emulated IAM issued so far (X-Subject-Token values), for leak checks. */
+    issuedTokens(): string[] {
+        return this.registry.issuedTokens();
+    }
+
     /** Queues a fault (FIFO); it applies to the next `times` (default 1) matching requests. */
     inject(fault: Fault): InjectedFault {
         return this.faultQueue.inject(fault);
