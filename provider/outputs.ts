@@ -4,7 +4,7 @@
  */
 import { countCertificates, inspectClientCertificate } from "./certificate";
 import {
-    decodePemData, encodePemData, endpointsOf, parseKubeconfigYaml, renderKubeconfig, selectContext, type Kubeconfig, type NamedUser,
+    decodePemData, encodePemData, endpointsOf, KubeconfigError, parseKubeconfigYaml, renderKubeconfig, selectContext, type Kubeconfig, type NamedUser,
 } from "./kubeconfig";
 import { certificatesOnly, privateKeyOnly } from "./pem";
 import { hasControls, quote } from "./text";
@@ -114,9 +114,22 @@ export class CertificateRejected extends Error {
     }
 }
 
+/**
+ * The stored kubeconfig with its `*-data` fields checked like a fresh answer's: a state written
+ * before these checks may hold junk around its CA certificate, or a private key among it.
+ */
+function storedKubeconfig(text: string): Kubeconfig {
+    const kc = parseKubeconfigYaml(text);
+    try {
+        return normalizeCredentials(kc);
+    } catch (e) {
+        throw new KubeconfigError(`the stored kubeconfig cannot be used: ${(e as Error).message}; replace the resource to obtain a new certificate`);
+    }
+}
+
 /** Stored outputs re-rendered for another context, from the stored kubeconfig: no API call. */
 export function rerenderState(state: ClusterCertState, context: ContextName | undefined): ClusterCertState {
-    const kc = parseKubeconfigYaml(state.kubeconfig);
+    const kc = storedKubeconfig(state.kubeconfig);
     // Without an explicit context, fall back to what CCE itself chose: external when the cluster has it.
     const wanted = context ?? (kc.contexts.some((c) => c.name === "external") ? "external" : "internal");
     const { user: _user, ...ctx } = describeContext(kc, wanted);
