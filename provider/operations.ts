@@ -30,7 +30,7 @@ export interface Environment {
     log: (line: string) => void;
 }
 
-/** What was asked for, resolved through args, stack config and environment. */
+/** What was asked for, resolved through args, stack config and environment (the effective context is set from the answer). */
 export function requestedOf(inputs: ClusterCertInputs, projectId: string, endpoint: string, region: string | undefined): Requested {
     return {
         clusterId: inputs.clusterId,

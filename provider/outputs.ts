@@ -13,8 +13,8 @@ import type { ApiCall, ClusterCertState, ContextName } from "./types";
 /** What the certificate was requested for: the resolved inputs that are kept in state. */
 export type Requested = Pick<
     ClusterCertState,
-    "clusterId" | "projectId" | "region" | "endpoint" | "duration" | "requestedExpiresAt" | "context" | "renewBeforeDays" | "legacyApi" | "revokeOnDelete" | "mode" | "execCommand"
->;
+    "clusterId" | "projectId" | "region" | "endpoint" | "duration" | "requestedExpiresAt" | "renewBeforeDays" | "legacyApi" | "revokeOnDelete" | "mode" | "execCommand"
+> & { context?: ContextName };
 
 export interface Answer {
     kubeconfig: Kubeconfig;
@@ -56,14 +56,24 @@ export function normalizeCredentials(kc: Kubeconfig): Kubeconfig {
     return { ...kc, clusters, users };
 }
 
+/** CCE's own choice of context for a stored state: `external` when the cluster has one (a public IP), else `internal`. */
+export function defaultContext(state: Pick<ClusterCertState, "endpoints">): ContextName {
+    return state.endpoints.external !== undefined ? "external" : "internal";
+}
+
 /** The parts of the state that depend on the chosen context. */
 function describeContext(kc: Kubeconfig, context: ContextName | undefined) {
     const sel = selectContext(kc, context);
+    const chosen = sel.context.name;
+    if (chosen !== "internal" && chosen !== "external") {
+        throw new KubeconfigError(`its current-context ${quote(chosen, 60)} is neither "internal" nor "external": pass context explicitly`);
+    }
     const caData = sel.cluster.cluster["certificate-authority-data"] ?? kc.clusters.find((c) => c.cluster["certificate-authority-data"])?.cluster["certificate-authority-data"];
     const clusterCaCertificate = caData !== undefined && caData !== "" ? Buffer.from(caData, "base64").toString("utf8") : undefined;
     return {
-        kubeconfig: renderKubeconfig(kc, sel.context.name),
-        currentContext: sel.context.name,
+        kubeconfig: renderKubeconfig(kc, chosen),
+        context: chosen as ContextName,
+        currentContext: chosen,
         server: sel.cluster.cluster.server,
         insecureSkipTlsVerify: sel.cluster.cluster["insecure-skip-tls-verify"] === true,
         clusterCaCertificate,
@@ -133,8 +143,7 @@ export function rerenderState(state: ClusterCertState, context: ContextName | un
     // Without an explicit context, fall back to what CCE itself chose: external when the cluster has it.
     const wanted = context ?? (kc.contexts.some((c) => c.name === "external") ? "external" : "internal");
     const { user: _user, ...ctx } = describeContext(kc, wanted);
-    const next: ClusterCertState = { ...state, ...ctx, context };
+    const next: ClusterCertState = { ...state, ...ctx };
     if (ctx.clusterCaCertificate === undefined) delete next.clusterCaCertificate;
-    if (context === undefined) delete next.context;
     return next;
 }

@@ -54,11 +54,15 @@ export interface ClusterCertState {
     // What the certificate was requested for (resolved inputs, compared by diff).
     clusterId: string;
     projectId: string;
+    /** Absent when no region is set anywhere (an explicit `endpoint` and `projectId` need none). */
     region?: string;
     endpoint: string;
+    /** Days requested: the argument, else 365 (exec mode: 1). Absent when `expiresAt` fixes the end instead. */
     duration?: number;
+    /** The `expiresAt` argument as given; absent without it. */
     requestedExpiresAt?: string;
-    context?: ContextName;
+    /** The context the outputs describe: the argument, else CCE's choice (`external` when the cluster has a public IP). */
+    context: ContextName;
     renewBeforeDays: number;
     legacyApi: boolean;
     revokeOnDelete: boolean;
@@ -83,6 +87,7 @@ export interface ClusterCertState {
     serialNumber: string;
     issuedAt: string;
     expiresAt: string;
+    /** The answer's Port-ID header; absent when the API sent none. */
     portId?: string;
     apiCall: ApiCall;
 }

@@ -36,12 +36,27 @@ function checkId(field: string, v: unknown, required: boolean, out: CheckFailure
     else if (!ID.test(v)) out.push({ property: field, reason: `${field} ${quote(v, 80)} is not a valid id: use letters, digits, '-' and '_' only, at most 64 (it is placed in the request path)` });
 }
 
-/** Parses an RFC 3339 date (`2027-01-31`, midnight UTC) or date-time with zone. */
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(?:[Zz]|([+-])(\d{2}):(\d{2}))$/;
+
+function daysInMonth(year: number, month: number): number {
+    return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * Parses an RFC 3339 date (`2027-01-31`, midnight UTC) or date-time with a zone; undefined for
+ * anything else, including impossible dates and times (`2027-02-30`, `2027-04-31`, `T24:00:00`, a
+ * leap second, an offset beyond 23:59), which `Date` would silently move to another day.
+ */
 export function parseRfc3339(v: string): Date | undefined {
-    const date = /^\d{4}-\d{2}-\d{2}$/;
-    const dateTime = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-    if (!date.test(v) && !dateTime.test(v)) return undefined;
-    const d = new Date(date.test(v) ? `${v}T00:00:00Z` : v);
+    const m = DATE.exec(v) ?? DATE_TIME.exec(v);
+    if (!m) return undefined;
+    const [year, month, day, hour = 0, minute = 0, second = 0] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((x) => (x === undefined ? undefined : Number(x))) as number[];
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
+    const offsetHours = m[9] === undefined ? 0 : Number(m[9]);
+    const offsetMinutes = m[10] === undefined ? 0 : Number(m[10]);
+    if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+    const d = new Date(DATE.test(v) ? `${v}T00:00:00Z` : v.replace(" ", "T"));
     return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
@@ -91,7 +106,7 @@ export function validateInputs(news: Record<string, unknown>, now: Date): CheckF
     const expiresAt = news.expiresAt;
     if (expiresAt !== undefined && expiresAt !== null && !isUnknown(expiresAt)) {
         const at = typeof expiresAt === "string" ? parseRfc3339(expiresAt) : undefined;
-        if (at === undefined) out.push({ property: "expiresAt", reason: `expiresAt must be an RFC 3339 date or time, e.g. 2027-01-31 or 2027-01-31T12:00:00Z, got ${describeValue(expiresAt)}` });
+        if (at === undefined) out.push({ property: "expiresAt", reason: `expiresAt must be an existing RFC 3339 date or time, e.g. 2027-01-31 or 2027-01-31T12:00:00Z, got ${describeValue(expiresAt)}` });
         else if (at.getTime() - now.getTime() < MIN_EXPIRY_MS || at.getTime() - now.getTime() > MAX_EXPIRY_MS) {
             out.push({ property: "expiresAt", reason: `expiresAt must be between 15 minutes and 5 years from now, got ${at.toISOString()}` });
         }

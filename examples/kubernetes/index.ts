@@ -30,7 +30,10 @@ const cert = new ClusterCert("cluster", {
     iamEndpoint: config.get("iamEndpoint"),
 });
 
-const provider = new k8s.Provider("cce", { kubeconfig: cert.kubeconfig });
+// clusterIdentifier is known during preview and changes only with the cluster: a renewal (which
+// replaces the ClusterCert and makes its kubeconfig unknown in that preview) then updates the
+// Kubernetes provider instead of replacing it and every resource it manages.
+const provider = new k8s.Provider("cce", { kubeconfig: cert.kubeconfig, clusterIdentifier: cert.clusterIdentifier });
 
 const namespace = new k8s.core.v1.Namespace("apps", { metadata: { name: config.get("namespace") ?? "apps" } }, { provider });
 
@@ -38,7 +41,8 @@ new k8s.core.v1.ConfigMap(
     "cluster-info",
     {
         metadata: { namespace: namespace.metadata.name, name: "cluster-info" },
-        data: { server: cert.server, expiresAt: cert.expiresAt, userId: cert.userId },
+        // expiresAt is undefined only in exec mode (no certificate is stored).
+        data: { server: cert.server, expiresAt: cert.expiresAt.apply((at) => at ?? ""), userId: cert.userId },
     },
     { provider },
 );

@@ -73,7 +73,8 @@ for (const c of clusters) {
 
 export interface ClusterOutputs {
     server: pulumi.Output<string>;
-    expiresAt: pulumi.Output<string>;
+    /** Undefined only in exec mode (not used here). */
+    expiresAt: pulumi.Output<string | undefined>;
     namespace: pulumi.Output<string>;
 }
 
@@ -94,7 +95,8 @@ for (const c of clusters) {
     });
 
     // One Kubernetes provider per cluster: resources choose their cluster with `{ provider }`.
-    const provider = new k8s.Provider(c.name, { kubeconfig: cert.kubeconfig });
+    // clusterIdentifier keeps the provider (and its resources) in place when the certificate is renewed.
+    const provider = new k8s.Provider(c.name, { kubeconfig: cert.kubeconfig, clusterIdentifier: cert.clusterIdentifier });
 
     const namespace = new k8s.core.v1.Namespace(
         `${c.name}-${c.namespace ?? "apps"}`,

@@ -29,7 +29,7 @@ async function realState(issuedAt: Date, lifetimeMs: number, over: Partial<Clust
     const cert = await selfSignedCert({ commonName: "u1", notBefore, notAfter: new Date(notBefore.getTime() + lifetimeMs), usage: "client", keyType: "ec" });
     const info = readCertificate(cert.certPem);
     return {
-        clusterId: "c-1", projectId: "p1", region: "eu-west-0", endpoint: "https://cce.example", renewBeforeDays: 30, legacyApi: false, revokeOnDelete: false,
+        clusterId: "c-1", projectId: "p1", region: "eu-west-0", endpoint: "https://cce.example", context: "internal", renewBeforeDays: 30, legacyApi: false, revokeOnDelete: false,
         kubeconfig: "kind: Config\n", clientCertificate: cert.certPem, clientKey: cert.keyPem, server: "https://10.0.0.1:5443", endpoints: {},
         currentContext: "internal", insecureSkipTlsVerify: false, userId: "u1", fingerprint: info.fingerprint, serialNumber: info.serialNumber,
         issuedAt: info.notBefore.toISOString(), expiresAt: info.notAfter.toISOString(), apiCall: "POST",

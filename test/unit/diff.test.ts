@@ -8,7 +8,7 @@ function stored(issuedDaysAgo: number, lifetimeDays: number, extra: Partial<Clus
     const issued = Date.now() - issuedDaysAgo * DAY;
     return {
         clusterId: "c1", projectId: "p1", region: "eu-west-0", endpoint: "https://cce.eu-west-0.myhuaweicloud.com", duration: lifetimeDays,
-        renewBeforeDays: 30, legacyApi: false, revokeOnDelete: false,
+        context: "internal", renewBeforeDays: 30, legacyApi: false, revokeOnDelete: false,
         kubeconfig: "", clientCertificate: "", clientKey: "", server: "https://192.168.0.1:5443", endpoints: {}, currentContext: "internal",
         insecureSkipTlsVerify: false, userId: "u", fingerprint: "f", serialNumber: "01", issuedAt: new Date(issued).toISOString(),
         expiresAt: new Date(issued + lifetimeDays * DAY).toISOString(), apiCall: "POST", ...extra,
