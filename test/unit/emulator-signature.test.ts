@@ -111,6 +111,31 @@ describe("emulator signature check: the Go SDK's vectors", () => {
     });
 });
 
+// The Python SDK's signer tests (huaweicloud-sdk-core/tests/test_signer.py): host;x-sdk-date signed.
+describe("emulator signature check: the Python SDK's vectors", () => {
+    const now = new Date("2020-06-08T02:39:00Z");
+    for (const [method, body, sig] of [
+        ["GET", "", "cfb4171acec81de07d50e53d57eb77edd537414d66ddb1d7d780f128e12cd842"],
+        ["POST", '{"name":"test","id":1}', "436b1ac0a1ae03705934bb70ef2f2e09f7bfed2117d731a38235053199323a1f"],
+    ] as const) {
+        it(`accepts ${method} /resources?size=1`, () => {
+            const req: ReceivedRequest = {
+                method,
+                rawUrl: "/resources?size=1",
+                headers: {
+                    host: "service.endpoint.myhuaweicloud.com",
+                    "x-sdk-date": "20200608T023900Z",
+                    test_underscore: "TEST_VALUE",
+                    authorization: `SDK-HMAC-SHA256 Access=AccessKey, SignedHeaders=host;x-sdk-date, Signature=${sig}`,
+                },
+                body: Buffer.from(body),
+            };
+            assert.equal(failureOf(check(req, "AccessKey", "SecretKey", now)), "ok");
+            assert.equal(failureOf(check({ ...req, headers: { ...req.headers, host: "service.endpoint.myhuaweicloud.com:443" } }, "AccessKey", "SecretKey", now)), "signature-mismatch");
+        });
+    }
+});
+
 // ---------------------------------------------------------------------------------------------
 // Negative controls on one request signed by the official Node SDK.
 // ---------------------------------------------------------------------------------------------
