@@ -10,7 +10,7 @@ import { execFile, spawnSync } from "node:child_process";
 import { promisify } from "node:util";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { ClusterCert, SECRET_OUTPUTS } from "../provider";
+import { ClusterCert } from "../provider";
 import { demoOptions } from "./emulator/options";
 import { CceEmulator } from "./emulator";
 import { Engine } from "./harness/engine";
@@ -53,7 +53,8 @@ async function main(): Promise<void> {
             env: { ...process.env, NODE_EXTRA_CA_CERTS: emu.caFile, HW_ACCESS_KEY: cred.accessKey, HW_SECRET_KEY: cred.secretKey },
             config: { "huaweicloud:region": project.name },
         });
-        const { state } = await engine.up(undefined, registered!.inputs, { name: registered!.name, type: registered!.type, additionalSecretOutputs: [...SECRET_OUTPUTS] });
+        // With the resource options the program registered (additionalSecretOutputs), as the engine applies them.
+        const { state } = await engine.up(undefined, registered!.inputs, { name: registered!.name, type: registered!.type, additionalSecretOutputs: registered!.additionalSecretOutputs });
         const o = state.outputs as Record<string, string>;
         console.log(`   id ${state.id}`);
         console.log(`   user ${o.userId}, expires ${o.expiresAt}, context ${o.currentContext}, server ${o.server}`);

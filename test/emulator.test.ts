@@ -132,7 +132,6 @@ describe("CCE emulator", function () {
 
     describe("clustercert", () => {
         it("answers a signed POST with a kubeconfig of the API's shape and a real client certificate", async () => {
-            const before = Date.now();
             const res = await signed(certPath(P1, C_PUB), { body: JSON.stringify({ duration: 30 }) });
             assert.equal(res.status, 200, res.body);
             const cluster = emu.cluster(C_PUB);
@@ -164,12 +163,15 @@ describe("CCE emulator", function () {
             assert.match(key, /^-----BEGIN RSA PRIVATE KEY-----\n/);
             assert.ok(keyMatchesCert(cert, key));
             assert.equal(createPrivateKey(key).asymmetricKeyDetails?.modulusLength, 2048);
+            const call = emu.calls.last({ route: "clustercert" });
+            // Against the emulator's clock when the request arrived (its call record), not this
+            // process's clock before sending: X.509 times have whole seconds.
+            const at = call!.time.getTime();
             const notBefore = Date.parse(x.validFrom);
             const notAfter = Date.parse(x.validTo);
-            assert.ok(Math.abs(notBefore - (before - 5 * 60 * 1000)) < 5000, `notBefore back-dated 5 minutes (${x.validFrom})`);
-            assert.ok(Math.abs(notAfter - (before + 30 * DAY)) < 5000, `valid 30 days (${x.validTo})`);
+            assert.ok(Math.abs(notBefore - (at - 5 * 60 * 1000)) < 1000, `notBefore back-dated 5 minutes (${x.validFrom})`);
+            assert.ok(Math.abs(notAfter - (at + 30 * DAY)) < 1000, `valid 30 days (${x.validTo})`);
 
-            const call = emu.calls.last({ route: "clustercert" });
             assert.equal(call?.status, 200);
             assert.equal(call?.auth, "aksk");
             assert.equal(call?.accessKey, MAIN.accessKey);
@@ -612,6 +614,46 @@ describe("CCE emulator", function () {
             await assert.rejects(signed(path(), { body }), (e: NodeJS.ErrnoException) => e.code === "ECONNRESET" || /aborted|hang up/.test(e.message));
             assert.equal((await signed(path(), { body })).status, 200, "serves normally afterwards");
             assert.equal(emu.calls.filter({ route: "clustercert" }).filter((r) => r.fault === "reset").length, 1);
+        });
+
+        it("holds a request until the test releases it, and logs it once answered (calls.waitFor)", async () => {
+            let release = (): void => undefined;
+            const released = new Promise<void>((r) => (release = r));
+            let held = 0;
+            let arrived = (): void => undefined;
+            const heldNow = new Promise<void>((r) => (arrived = r));
+            const from = emu.calls.entries.length;
+            emu.inject(faults.holdUntil(released, { route: "iam-projects" }, () => {
+                held++;
+                arrived();
+            }));
+            let answered = false;
+            const pending = signed("/v3/projects", { method: "GET", projectHeader: null }).then((r) => {
+                answered = true;
+                return r;
+            });
+            await heldNow;
+            const other = await signed("/v3/projects", { method: "GET", projectHeader: null });
+            assert.equal(other.status, 200, "the fault holds one request; the next one is served");
+            assert.equal((await emu.calls.waitFor({ route: "iam-projects" }, 1, { from })).length, 1, "the held one is not logged yet");
+            assert.equal(held, 1);
+            assert.equal(answered, false, "still held");
+            release();
+            assert.equal((await pending).status, 200);
+            assert.equal((await emu.calls.waitFor({ route: "iam-projects" }, 2, { from })).at(-1)?.fault, "hold");
+            await assert.rejects(emu.calls.waitFor({ route: "iam-projects" }, 3, { from, timeoutMs: 50 }), /2 of 3 calls/);
+        });
+
+        it("writes an HTTP-date Retry-After when it answers (throttled({ retryAfter: { httpDateInMs } }))", async () => {
+            emu.inject(faults.throttled({ route: "iam-projects", retryAfter: { httpDateInMs: 10_000 } }));
+            const res = await signed("/v3/projects", { method: "GET", projectHeader: null });
+            assert.equal(res.status, 429);
+            assert.equal(json(res).error_code, "APIGW.0308");
+            const call = emu.calls.last({ route: "iam-projects" })!;
+            assert.equal(call.retryAfter, res.headers["retry-after"]);
+            const advised = Date.parse(String(res.headers["retry-after"]));
+            assert.equal(advised % 1000, 0, "an HTTP date has whole seconds");
+            assert.ok(advised - call.time.getTime() >= 10_000, `${String(res.headers["retry-after"])} is 10 s after the request arrived or later`);
         });
 
         it("corrupts the kubeconfig of a 200 answer: no users, bad base64, a key that does not match", async () => {

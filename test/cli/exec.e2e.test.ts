@@ -10,8 +10,8 @@ import * as path from "node:path";
 import YAML from "yaml";
 import { EXEC_API_V1, EXEC_API_V1BETA1 } from "../../provider/exec-api";
 import type { Kubeconfig } from "../../provider/kubeconfig";
-import { CceEmulator } from "../emulator";
-import { cliEnv, cliScript, findKubectl, runCli, runProcess, type KubectlInfo } from "./run-cli";
+import { CceEmulator, faults } from "../emulator";
+import { cliEnv, cliScript, findKubectl, runCli, runProcess, startCli, type KubectlInfo, type Running } from "./run-cli";
 
 const PROJECT = "0c5e1f7a3b2d4e6f8a9b0c1d2e3f4a5b";
 const PRIVATE = "22222222-2222-3333-4444-000000000001";
@@ -116,12 +116,38 @@ describe("cce-clustercert kubeconfig --exec / exec-credential (built binary agai
         });
         it("mints once for concurrent invocations and never corrupts the cache", async () => {
             const cache = freshCache();
-            emu.inject({ route: "clustercert", kind: "delay", ms: 1500 });
-            const runs = await Promise.all(Array.from({ length: 8 }, () => runCli(["exec-credential", "--cluster-id", PRIVATE, ...target()], { ...env, XDG_CACHE_HOME: cache })));
+            const args = ["exec-credential", "--cluster-id", PRIVATE, ...target()];
+            const WAITING = /waiting for another cce-clustercert process/;
+            // Contention on purpose, however slow the machine: the emulator holds the first
+            // invocation's clustercert request (it holds the lock meanwhile) until the seven others
+            // have said they are waiting for it.
+            let release = (): void => undefined;
+            const released = new Promise<void>((resolve) => (release = resolve));
+            let arrived = (): void => undefined;
+            const firstArrived = new Promise<void>((resolve) => (arrived = resolve));
+            emu.inject(faults.holdUntil(released, { route: "clustercert" }, () => arrived()));
+            const first = startCli(args, { ...env, XDG_CACHE_HOME: cache });
+            const others: Running[] = [];
+            try {
+                let held = false;
+                const ended = await Promise.race([
+                    firstArrived.then(() => {
+                        held = true;
+                        return undefined;
+                    }),
+                    first.result,
+                ]);
+                assert.ok(held, `the first invocation ended before its request was held: ${ended?.stderr ?? ""}`);
+                for (let i = 0; i < 7; i++) others.push(startCli(args, { ...env, XDG_CACHE_HOME: cache }));
+                await Promise.all(others.map((o) => o.waitForStderr(WAITING)));
+            } finally {
+                release();
+            }
+            const runs = await Promise.all([first, ...others].map((r) => r.result));
             for (const r of runs) assert.equal(r.code, 0, r.stderr);
             assert.equal(clustercertCalls(), 1, "exactly one certificate minted");
             assert.equal(new Set(runs.map((r) => r.stdout)).size, 1, "every invocation hands out the same certificate");
-            assert.ok(runs.some((r) => /waiting for another cce-clustercert process/.test(r.stderr)), "some invocation waited for the lock");
+            assert.doesNotMatch(runs[0]!.stderr, WAITING, "the first invocation did not wait");
             assert.deepEqual((await fs.readdir(path.join(cache, "cce-clustercert"))).filter((f) => !f.endsWith(".json")), [], "no lock or temp file left");
         });
         it("exits 3/4/2 like get, printing nothing on stdout", async () => {

@@ -58,27 +58,72 @@ export function baseEnv(): NodeJS.ProcessEnv {
 }
 
 export function runProcess(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd = REPO, timeoutMs = 60_000): Promise<Result> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(command, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-        child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    return startProcess(command, args, env, cwd, timeoutMs).result;
+}
+
+/** A child process still running: its result, and a way to wait for what it writes on stderr. */
+export interface Running {
+    result: Promise<Result>;
+    /** Resolves once stderr matches `pattern`; rejects if the process ends first or after `timeoutMs` (default 60 s). */
+    waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+/** Starts `command` (killed after `timeoutMs`); see `Running`. */
+export function startProcess(command: string, args: readonly string[], env: NodeJS.ProcessEnv, cwd = REPO, timeoutMs = 60_000): Running {
+    const child = spawn(command, args, { env, cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let ended = false;
+    const waiters = new Set<() => void>();
+    const notify = (): void => {
+        for (const w of [...waiters]) w();
+    };
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+        stderr += d;
+        notify();
+    });
+    const result = new Promise<Result>((resolve, reject) => {
         const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
         child.on("error", (e) => {
             clearTimeout(timer);
+            ended = true;
+            notify();
             reject(e);
         });
         child.on("close", (code) => {
             clearTimeout(timer);
+            ended = true;
+            notify();
             resolve({ code, stdout, stderr });
         });
     });
+    const waitForStderr = (pattern: RegExp, waitMs = 60_000): Promise<void> =>
+        new Promise((resolve, reject) => {
+            const check = (): void => {
+                if (pattern.test(stderr)) finish(resolve);
+                else if (ended) finish(() => reject(new Error(`the process ended without writing ${pattern} on stderr; stderr: ${stderr}`)));
+            };
+            const timer = setTimeout(() => finish(() => reject(new Error(`no ${pattern} on stderr within ${waitMs} ms; stderr: ${stderr}`))), waitMs);
+            const finish = (then: () => void): void => {
+                clearTimeout(timer);
+                waiters.delete(check);
+                then();
+            };
+            waiters.add(check);
+            check();
+        });
+    return { result, waitForStderr };
 }
 
 /** `node <bin> ...args` with exactly `env`. */
 export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, cwd = REPO): Promise<Result> {
     return runProcess(process.execPath, [cliScript(), ...args], env, cwd);
+}
+
+/** Starts `node <bin> ...args` with exactly `env` and returns at once (see `Running`). */
+export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, cwd = REPO): Running {
+    return startProcess(process.execPath, [cliScript(), ...args], env, cwd);
 }
 
 export interface KubectlInfo {

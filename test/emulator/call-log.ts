@@ -30,6 +30,8 @@ export interface CallRecord {
     errorCode?: string;
     /** Kind of the injected fault that shaped this answer, if any. */
     fault?: string;
+    /** The Retry-After header of the answer, if it had one (as sent). */
+    retryAfter?: string;
     durationMs: number;
 }
 
@@ -53,6 +55,7 @@ function matches(r: CallRecord, f: CallFilter): boolean {
 
 export class CallLog {
     private readonly records: CallRecord[] = [];
+    private readonly listeners = new Set<() => void>();
 
     /** Every request so far, oldest first. */
     get entries(): readonly CallRecord[] {
@@ -61,6 +64,36 @@ export class CallLog {
 
     add(record: CallRecord): void {
         this.records.push(record);
+        for (const listener of [...this.listeners]) listener();
+    }
+
+    /**
+     * Waits until at least `count` requests matching `filter` are logged from index `from` on (a
+     * request is logged when it is answered, or at once when it gets no answer), and returns them.
+     * Rejects after `timeoutMs` (default 30 s, generous for a loaded machine).
+     */
+    waitFor(filter: CallFilter, count: number, opts: { from?: number; timeoutMs?: number } = {}): Promise<CallRecord[]> {
+        const found = (): CallRecord[] => this.records.slice(opts.from ?? 0).filter((r) => matches(r, filter));
+        const now = found();
+        if (now.length >= count) return Promise.resolve(now);
+        const timeoutMs = opts.timeoutMs ?? 30_000;
+        return new Promise((resolve, reject) => {
+            const check = (): void => {
+                const list = found();
+                if (list.length < count) return;
+                done();
+                resolve(list);
+            };
+            const timer = setTimeout(() => {
+                done();
+                reject(new Error(`emulator: ${found().length} of ${count} calls matching ${JSON.stringify(filter)} within ${timeoutMs} ms`));
+            }, timeoutMs);
+            const done = (): void => {
+                clearTimeout(timer);
+                this.listeners.delete(check);
+            };
+            this.listeners.add(check);
+        });
     }
 
     /** Requests matching `filter` (all of them without one). */

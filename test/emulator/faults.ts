@@ -35,7 +35,16 @@ export type KubeconfigMutation =
     | ((kubeconfig: KubeconfigJson, helpers: MutationHelpers) => unknown);
 
 export type FaultAction =
-    | { kind: "respond"; status: number; headers?: Record<string, string>; body?: string | Buffer }
+    | {
+          kind: "respond";
+          status: number;
+          headers?: Record<string, string>;
+          body?: string | Buffer;
+          /** More headers computed when the answer is sent, from the emulator's clock (e.g. a Retry-After date). */
+          headersAt?: (now: Date) => Record<string, string>;
+      }
+    /** Waits until `until` settles (or the emulator stops), then handles the request normally; `onArrive` runs when the request is held. */
+    | { kind: "hold"; until: Promise<unknown>; onArrive?: () => void }
     | { kind: "delay"; ms: number }
     | { kind: "hang" }
     | { kind: "reset" }
@@ -140,6 +149,8 @@ export function describeFault(f: Fault): string {
             return `delay ${f.ms} ms`;
         case "truncate":
             return `truncate at ${f.bytes} bytes`;
+        case "hold":
+            return "hold";
         case "kubeconfig":
             return `kubeconfig ${typeof f.mutation === "function" ? "custom" : f.mutation}`;
         case "echo":
@@ -178,16 +189,26 @@ export const faults = {
     nestedError(status: number, code: string | number, message: string, match: FaultMatch = {}): Fault {
         return faults.respond(status, JSON.stringify({ error: { code, message } }), JSON_TYPE, match);
     },
-    /** 429 APIGW.0308, optionally with a Retry-After header (seconds or an HTTP date). */
-    throttled(match: FaultMatch & { retryAfter?: number | string } = {}): Fault {
+    /**
+     * 429 APIGW.0308, optionally with a Retry-After header: seconds, a fixed text, or
+     * `{ httpDateInMs }` for an HTTP date that many milliseconds after the moment the emulator
+     * answers (rounded up to the whole second, the resolution of HTTP dates; emulator clock).
+     */
+    throttled(match: FaultMatch & { retryAfter?: number | string | { httpDateInMs: number } } = {}): Fault {
         const { retryAfter, ...m } = match;
-        return faults.gatewayError(
-            429,
-            "APIGW.0308",
-            "The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 minute",
-            m,
-            retryAfter !== undefined ? { "Retry-After": String(retryAfter) } : {},
-        );
+        const message = "The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 minute";
+        if (typeof retryAfter !== "object") {
+            return faults.gatewayError(429, "APIGW.0308", message, m, retryAfter !== undefined ? { "Retry-After": String(retryAfter) } : {});
+        }
+        const inMs = retryAfter.httpDateInMs;
+        return {
+            ...m,
+            kind: "respond",
+            status: 429,
+            headers: JSON_TYPE,
+            body: JSON.stringify({ error_code: "APIGW.0308", error_msg: message, request_id: REQUEST_ID }),
+            headersAt: (now: Date) => ({ "Retry-After": new Date(Math.ceil((now.getTime() + inMs) / 1000) * 1000).toUTCString() }),
+        };
     },
     /** An HTML error page, as load balancers send. */
     html(status: number, title = `${status} Bad Gateway`, match: FaultMatch = {}): Fault {
@@ -204,6 +225,14 @@ export const faults = {
     },
     delay(ms: number, match: FaultMatch = {}): Fault {
         return { ...match, kind: "delay", ms };
+    },
+    /**
+     * Holds matching requests until `until` settles, then handles them normally: a test can keep a
+     * client waiting for its answer exactly as long as it needs (e.g. while it starts other clients).
+     * `onArrive` runs when a request is held.
+     */
+    holdUntil(until: Promise<unknown>, match: FaultMatch = {}, onArrive?: () => void): Fault {
+        return { ...match, kind: "hold", until, ...(onArrive ? { onArrive } : {}) };
     },
     /** Never answers (the socket stays open until the client gives up or the emulator stops). */
     hang(match: FaultMatch = {}): Fault {

@@ -325,6 +325,18 @@ export class CceEmulator {
         });
     }
 
+    /** Waits for `until` to settle; `stop()` cuts it short. */
+    private holdUntil(until: Promise<unknown>): Promise<void> {
+        return new Promise((resolve) => {
+            const wake = (): void => {
+                this.sleepers.delete(wake);
+                resolve();
+            };
+            this.sleepers.add(wake);
+            until.then(wake, wake);
+        });
+    }
+
     private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
         const started = Date.now();
         const now = this.settings.now();
@@ -350,6 +362,8 @@ export class CceEmulator {
             if (answer) {
                 record.status = answer.status;
                 if (answer.errorCode !== undefined) record.errorCode = answer.errorCode;
+                const retryAfter = Object.entries(answer.headers ?? {}).find(([k]) => k.toLowerCase() === "retry-after")?.[1];
+                if (retryAfter !== undefined) record.retryAfter = retryAfter;
                 send(res, answer.status, { "X-Request-Id": requestId, ...(answer.headers ?? {}) }, answer.body);
             }
             record.durationMs = Date.now() - started;
@@ -367,10 +381,15 @@ export class CceEmulator {
             if (fault) {
                 record.fault = describeFault(fault);
                 switch (fault.kind) {
-                    case "respond":
+                    case "respond": {
                         const canned = fault.body ?? "";
-                        finish({ status: fault.status, headers: fault.headers ?? {}, body: typeof canned === "string" ? canned.split(REQUEST_ID).join(requestId) : canned });
+                        finish({
+                            status: fault.status,
+                            headers: { ...(fault.headers ?? {}), ...(fault.headersAt?.(this.settings.now()) ?? {}) },
+                            body: typeof canned === "string" ? canned.split(REQUEST_ID).join(requestId) : canned,
+                        });
                         return;
+                    }
                     case "hang":
                         finish();
                         return;
@@ -416,12 +435,17 @@ export class CceEmulator {
                         await this.sleep(fault.ms);
                         if (this.stopped) return;
                         break;
+                    case "hold":
+                        fault.onArrive?.();
+                        await this.holdUntil(fault.until);
+                        if (this.stopped) return;
+                        break;
                     case "kubeconfig":
                         break;
                 }
             }
             if (this.limiter?.scope === "global") {
-                const limited = this.limiter.check("*", Date.now(), requestId);
+                const limited = this.limiter.check("*", now.getTime(), requestId);
                 if (limited) return finish(limited);
             }
             if (!match.allowed.includes(method)) return finish(notPublished(requestId));
@@ -444,7 +468,7 @@ export class CceEmulator {
             record.userId = auth.identity.userId;
             if (auth.identity.accessKey !== undefined) record.accessKey = auth.identity.accessKey;
             if (this.limiter?.scope === "credential") {
-                const limited = this.limiter.check(auth.identity.label, Date.now(), requestId);
+                const limited = this.limiter.check(auth.identity.label, now.getTime(), requestId);
                 if (limited) return finish(limited);
             }
             if (match.route === "iam-projects") return finish(this.iam.listProjects(new URLSearchParams(query), auth.identity, this.url));

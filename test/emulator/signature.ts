@@ -1,10 +1,12 @@
 /**
  * Verifies an `SDK-HMAC-SHA256` (AK/SK) signature the way the API gateway does: from the request as
- * received (method, raw path and query, the received values of the signed headers, the exact
- * body bytes), with the pure functions of `provider/signer.ts`.
+ * received (method, raw path and query, the received values of the signed headers, the exact body
+ * bytes), with the gateway-side canonicalization of `canonical.ts`, which is written from Huawei's
+ * signing guide and shares no code with `provider/signer.ts` (so the provider's client is checked
+ * against something independent, not against itself).
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { canonicalRequest, parseAuthorization, parseSdkDate, signature, stringToSign } from "../../provider/signer";
+import { readAuthorization, readSdkDate, sameSignature, signatureOf, toBeSigned, wireCanonicalRequest } from "./canonical";
 
 export interface ReceivedRequest {
     method: string;
@@ -39,8 +41,14 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
     return Array.isArray(v) ? v.join(",") : v;
 }
 
-function absoluteUrl(rawUrl: string): string {
-    return rawUrl.startsWith("/") ? `https://emulator.invalid${rawUrl}` : rawUrl;
+/** Received header values by lower-case name (node already lower-cases them). */
+function headerMap(headers: IncomingHttpHeaders): Map<string, string> {
+    const map = new Map<string, string>();
+    for (const name of Object.keys(headers)) {
+        const value = headerValue(headers, name);
+        if (value !== undefined) map.set(name.toLowerCase(), value);
+    }
+    return map;
 }
 
 /** Checks the Authorization header of `req` against the secret `lookup` returns for its AK. */
@@ -51,7 +59,7 @@ export function verifySignature(
     skewToleranceMs: number,
 ): SignatureCheck {
     const header = headerValue(req.headers, "authorization") ?? "";
-    const auth = parseAuthorization(header);
+    const auth = readAuthorization(header);
     if (!auth) return { ok: false, failure: "malformed", message: "the Authorization header is not a valid SDK-HMAC-SHA256 signature header" };
     const { accessKey } = auth;
     const secret = lookup(accessKey);
@@ -60,8 +68,8 @@ export function verifySignature(
     if (!signed.includes("x-sdk-date")) {
         return { ok: false, failure: "sdk-date-not-signed", message: "x-sdk-date is not among the signed headers", accessKey };
     }
-    const sdkDateText = headerValue(req.headers, "x-sdk-date");
-    const sdkDate = sdkDateText === undefined ? undefined : parseSdkDate(sdkDateText.trim());
+    const sdkDateText = headerValue(req.headers, "x-sdk-date")?.trim();
+    const sdkDate = sdkDateText === undefined ? undefined : readSdkDate(sdkDateText);
     if (sdkDateText === undefined || sdkDate === undefined) {
         return { ok: false, failure: "bad-sdk-date", message: "the X-Sdk-Date header is missing or not in the format YYYYMMDDTHHMMSSZ", accessKey };
     }
@@ -71,23 +79,18 @@ export function verifySignature(
             ok: false,
             failure: "clock-skew",
             message:
-                `the request time (X-Sdk-Date ${sdkDateText.trim()}) differs from the server time ` +
+                `the request time (X-Sdk-Date ${sdkDateText}) differs from the server time ` +
                 `${now.toISOString().replace(/\.\d{3}Z$/, "Z")} by ${Math.round(skew / 1000)} s, more than the ${Math.round(skewToleranceMs / 60000)} minutes allowed (clock skew)`,
             accessKey,
         };
     }
-    const headers: Record<string, string> = {};
-    for (const name of signed) {
-        const value = headerValue(req.headers, name);
-        if (value === undefined) {
-            return { ok: false, failure: "signed-header-missing", message: `the signed header ${name} is not in the request`, accessKey };
-        }
-        headers[name] = value;
+    const headers = headerMap(req.headers);
+    const missing = signed.find((name) => !headers.has(name));
+    if (missing !== undefined) {
+        return { ok: false, failure: "signed-header-missing", message: `the signed header ${missing} is not in the request`, accessKey };
     }
-    const contentSha = headerValue(req.headers, "x-sdk-content-sha256");
-    if (contentSha !== undefined) headers["x-sdk-content-sha256"] = contentSha;
     if (secret.securityToken !== undefined) {
-        const presented = headerValue(req.headers, "x-security-token");
+        const presented = headers.get("x-security-token");
         if (presented === undefined || presented.trim() !== secret.securityToken) {
             return {
                 ok: false,
@@ -97,14 +100,9 @@ export function verifySignature(
             };
         }
     }
-    let expected: string;
-    try {
-        const text = canonicalRequest({ method: req.method, url: absoluteUrl(req.rawUrl), headers, body: req.body }, signed);
-        expected = signature(secret.secretKey, stringToSign(sdkDateText.trim(), text));
-    } catch {
-        return { ok: false, failure: "malformed", message: "the request cannot be canonicalized", accessKey };
-    }
-    if (expected !== auth.signature) {
+    const text = wireCanonicalRequest({ method: req.method, target: req.rawUrl, headers, body: req.body }, signed);
+    const expected = signatureOf(secret.secretKey, toBeSigned(sdkDateText, text));
+    if (!sameSignature(expected, auth.signature)) {
         return { ok: false, failure: "signature-mismatch", message: "verify aksk signature fail", accessKey };
     }
     return { ok: true, accessKey, signedHeaders: signed, sdkDate };

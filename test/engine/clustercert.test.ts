@@ -6,8 +6,7 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import YAML from "yaml";
-import { SECRET_OUTPUTS } from "../../provider";
-import { baseEnv, registered, TYPE, up } from "../harness/clustercert";
+import { baseEnv, DOCUMENTED_SECRET_OUTPUTS, registered, up } from "../harness/clustercert";
 import { CceEmulator } from "../emulator";
 import { demoOptions } from "../emulator/options";
 import { Engine, CheckFailedError, type ResourceState } from "../harness/engine";
@@ -34,7 +33,7 @@ describe("ClusterCert through the real dynamic-provider host", function () {
     const posts = () => emu.calls.count({ route: "clustercert" });
 
     before(async () => {
-        emu = await CceEmulator.start({ ...opts, credentials: [...opts.credentials!, TEMP], keyType: "ec" });
+        emu = await CceEmulator.start({ ...opts, credentials: [...opts.credentials!, TEMP] }); // RSA 2048 PKCS#1 client keys, as CCE hands out
         engine = await Engine.start({ cwd: REPO_ROOT, env: baseEnv(emu, AKSK_ENV), config: { "huaweicloud:region": PROJECT.name } });
         inputs = await registered({ clusterId: PUBLIC.id, projectId: PROJECT.id, endpoint: emu.url, iamEndpoint: emu.url, duration: 30 });
     });
@@ -50,8 +49,9 @@ describe("ClusterCert through the real dynamic-provider host", function () {
         assert.equal(res.op, "create");
         assert.equal(posts() - before, 1);
         const o = state.outputs as Record<string, unknown>;
-        for (const k of SECRET_OUTPUTS) assert.ok(state.secretOutputs.has(k), `${k} must be stored as a secret`);
-        assert.ok(!state.secretOutputs.has("server"));
+        // What the engine stores as secret follows from what ClusterCert registered (see up()).
+        assert.deepEqual([...state.secretOutputs].sort(), [...DOCUMENTED_SECRET_OUTPUTS].sort(), "exactly the kubeconfig and the PEM outputs are stored as secrets");
+        assert.match(o.clientKey as string, /^-----BEGIN RSA PRIVATE KEY-----\n/, "the key as CCE hands it out: RSA, PKCS#1");
         const cert = new X509Certificate(o.clientCertificate as string);
         assert.equal(state.id, `${PUBLIC.id}:${cert.serialNumber.toUpperCase()}`);
         assert.equal(o.userId, CRED.userId);
@@ -98,7 +98,7 @@ describe("ClusterCert through the real dynamic-provider host", function () {
         for (const k of ["clientKey", "clientCertificate", "userId", "expiresAt", "serialNumber", "portId", "endpoint", "projectId"]) {
             assert.deepEqual(o[k], old[k], `update must return ${k}`);
         }
-        for (const k of SECRET_OUTPUTS) assert.ok(res.state.secretOutputs.has(k));
+        for (const k of DOCUMENTED_SECRET_OUTPUTS) assert.ok(res.state.secretOutputs.has(k), `${k} stays a secret after an update`);
         assert.equal(res.state.id, state.id);
         state = res.state;
         inputs = internal;
@@ -134,7 +134,7 @@ describe("ClusterCert through the real dynamic-provider host", function () {
     it("rejects bad inputs in check with one failure per field, before any call", async () => {
         const before = emu.calls.count();
         const bad = await registered({ clusterId: "../x", duration: 0, context: "public" as never, endpoint: "http://example.com" });
-        await assert.rejects(engine.up(undefined, bad, { name: "bad", type: TYPE }), (e: unknown) => {
+        await assert.rejects(up(engine, undefined, bad, "bad"), (e: unknown) => {
             assert.ok(e instanceof CheckFailedError);
             assert.deepEqual(e.failures.map((f) => f.property).sort(), ["clusterId", "context", "duration", "endpoint"]);
             return true;
@@ -148,7 +148,7 @@ describe("ClusterCert through the real dynamic-provider host", function () {
             config: { "huaweicloud:region": PROJECT.name, "huaweicloud:accessKey": CRED.accessKey, "huaweicloud:secretKey": CRED.secretKey },
         });
         try {
-            const res = await e2.up(undefined, await registered({ clusterId: PRIVATE.id, projectId: PROJECT.id, endpoint: emu.url }), { name: "cfg", type: TYPE });
+            const res = await up(e2, undefined, await registered({ clusterId: PRIVATE.id, projectId: PROJECT.id, endpoint: emu.url }, "cfg"), "cfg");
             assert.equal(res.state.outputs.currentContext, "internal", "a cluster without public IP has only internal");
             assert.equal((res.state.outputs.endpoints as Record<string, string>).external, undefined);
         } finally {
@@ -164,12 +164,12 @@ describe("ClusterCert through the real dynamic-provider host", function () {
         });
         try {
             const before = { tokens: emu.calls.count({ route: "iam-tokens" }), projects: emu.calls.count({ route: "iam-projects" }) };
-            const res = await e3.up(undefined, await registered({ clusterId: PRIVATE.id, endpoint: emu.url, iamEndpoint: emu.url }), { name: "pw", type: TYPE });
+            const res = await up(e3, undefined, await registered({ clusterId: PRIVATE.id, endpoint: emu.url, iamEndpoint: emu.url }, "pw"), "pw");
             assert.equal(res.state.outputs.projectId, PROJECT.id);
             assert.equal(emu.calls.count({ route: "iam-tokens" }) - before.tokens, 1);
             assert.equal(emu.calls.count({ route: "iam-projects" }) - before.projects, 1);
             // A second certificate in the same host reuses the cached token and project id.
-            await e3.up(undefined, await registered({ clusterId: PUBLIC.id, endpoint: emu.url, iamEndpoint: emu.url }, "pw2"), { name: "pw2", type: TYPE });
+            await up(e3, undefined, await registered({ clusterId: PUBLIC.id, endpoint: emu.url, iamEndpoint: emu.url }, "pw2"), "pw2");
             assert.equal(emu.calls.count({ route: "iam-tokens" }) - before.tokens, 1, "the IAM token is cached per process");
             assert.equal(emu.calls.count({ route: "iam-projects" }) - before.projects, 1, "the project id is cached per process");
             assert.equal(emu.calls.filter({ route: "clustercert" }).slice(-2).every((c) => c.auth === "token"), true);
@@ -185,9 +185,9 @@ describe("ClusterCert through the real dynamic-provider host", function () {
         const withoutToken = await Engine.start({ cwd: REPO_ROOT, env: baseEnv(emu, { HW_ACCESS_KEY: TEMP.accessKey, HW_SECRET_KEY: TEMP.secretKey }) });
         try {
             const args = { clusterId: PRIVATE.id, projectId: PROJECT.id, endpoint: emu.url, maxRetries: 0 };
-            const res = await withToken.up(undefined, await registered(args, "temp"), { name: "temp", type: TYPE });
+            const res = await up(withToken, undefined, await registered(args, "temp"), "temp");
             assert.equal(res.op, "create");
-            await assert.rejects(withoutToken.up(undefined, await registered(args, "temp2"), { name: "temp2", type: TYPE }), (e: Error) => {
+            await assert.rejects(up(withoutToken, undefined, await registered(args, "temp2"), "temp2"), (e: Error) => {
                 assert.match(e.message, /401 APIGW\.0301/);
                 assert.ok(!e.message.includes(TEMP.secretKey) && !e.message.includes(TEMP.securityToken));
                 return true;
@@ -202,11 +202,10 @@ describe("ClusterCert through the real dynamic-provider host", function () {
         const e5 = await Engine.start({ cwd: REPO_ROOT, env: baseEnv(emu) }); // no credentials in env or config
         try {
             const args = { clusterId: PRIVATE.id, projectId: PROJECT.id, endpoint: emu.url, revokeOnDelete: true, accessKey: CRED.accessKey, secretKey: CRED.secretKey };
-            const all = [...SECRET_OUTPUTS, "accessKey", "secretKey", "securityToken", "authToken"];
-            const res = await e5.up(undefined, await registered(args, "rev"), { name: "rev", type: TYPE, additionalSecretOutputs: all });
+            const res = await up(e5, undefined, await registered(args, "rev"), "rev");
             const o = res.state.outputs as Record<string, unknown>;
             assert.equal(o.accessKey, CRED.accessKey);
-            assert.ok(res.state.secretOutputs.has("accessKey") && res.state.secretOutputs.has("secretKey"));
+            assert.ok(res.state.secretOutputs.has("accessKey") && res.state.secretOutputs.has("secretKey"), "credentials kept for the delete are secret");
             const before = emu.calls.count({ route: "clustercertrevoke" });
             await e5.destroy(res.state);
             const revokes = emu.calls.filter({ route: "clustercertrevoke" }).slice(before);
@@ -214,7 +213,7 @@ describe("ClusterCert through the real dynamic-provider host", function () {
             assert.equal(revokes[0]!.status, 200);
             assert.equal(revokes[0]!.accessKey, CRED.accessKey);
             // Without revokeOnDelete no credential is kept among the outputs.
-            const plain = await e5.up(undefined, await registered({ ...args, revokeOnDelete: false }, "norev"), { name: "norev", type: TYPE, additionalSecretOutputs: all });
+            const plain = await up(e5, undefined, await registered({ ...args, revokeOnDelete: false }, "norev"), "norev");
             assert.equal("accessKey" in plain.state.outputs, false);
             assert.equal("secretKey" in plain.state.outputs, false);
         } finally {
@@ -227,7 +226,7 @@ describe("ClusterCert through the real dynamic-provider host", function () {
         const e4 = await Engine.start({ cwd: REPO_ROOT, env: baseEnv(emu, { HW_ACCESS_KEY: CRED.accessKey, HW_SECRET_KEY: wrongSk }) });
         try {
             await assert.rejects(
-                e4.up(undefined, await registered({ clusterId: PRIVATE.id, projectId: PROJECT.id, endpoint: emu.url, maxRetries: 0 }), { name: "wrong", type: TYPE }),
+                up(e4, undefined, await registered({ clusterId: PRIVATE.id, projectId: PROJECT.id, endpoint: emu.url, maxRetries: 0 }, "wrong"), "wrong"),
                 (e: Error) => {
                     assert.match(e.message, /CCE clustercert failed: 401 APIGW\.0301 .*request id/);
                     assert.ok(!e.message.includes(wrongSk));

@@ -9,8 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import YAML from "yaml";
-import { SECRET_OUTPUTS } from "../../provider";
-import { registered as registeredAs, TYPE } from "../harness/clustercert";
+import { DOCUMENTED_SECRET_OUTPUTS, registered as registeredAs, up } from "../harness/clustercert";
 import { CceEmulator } from "../emulator";
 import { demoOptions } from "../emulator/options";
 import { Engine, type ResourceState } from "../harness/engine";
@@ -36,7 +35,7 @@ describe("ClusterCert in exec mode", function () {
 
     before(async () => {
         tmp = mkdtempSync(path.join(os.tmpdir(), "cce-exec-"));
-        emu = await CceEmulator.start({ ...opts, keyType: "ec" });
+        emu = await CceEmulator.start(opts); // RSA 2048 PKCS#1 client keys, as CCE hands out
         engine = await Engine.start({ cwd: REPO_ROOT, env: env() });
     });
     after(async () => {
@@ -47,10 +46,12 @@ describe("ClusterCert in exec mode", function () {
 
     it("stores no key and no client certificate, and renders an exec kubeconfig", async () => {
         const inputs = await registered({ clusterId: CLUSTER.id, projectId: PROJECT.id, region: PROJECT.name, endpoint: emu.url, iamEndpoint: emu.url, mode: "exec", execCommand: [process.execPath, CLI] });
-        const res = await engine.up(undefined, inputs, { name: "exec", type: TYPE, additionalSecretOutputs: [...SECRET_OUTPUTS] });
+        const res = await up(engine, undefined, inputs, "exec");
         state = res.state;
         const o = state.outputs as Record<string, unknown>;
         assert.equal(o.mode, "exec");
+        assert.ok(state.secretOutputs.has("kubeconfig"), "the exec kubeconfig is stored as a secret too");
+        for (const k of DOCUMENTED_SECRET_OUTPUTS) if (k in o) assert.ok(state.secretOutputs.has(k), `${k} is a secret`);
         for (const k of ["clientKey", "clientCertificate", "fingerprint", "serialNumber", "expiresAt"]) assert.equal(o[k], undefined, `${k} must be absent`);
         assert.doesNotMatch(JSON.stringify(state.outputs), /PRIVATE KEY|client-key-data|client-certificate-data/);
         assert.match(state.id, new RegExp(`^${CLUSTER.id}:exec-[0-9a-f]{16}$`));
@@ -64,7 +65,7 @@ describe("ClusterCert in exec mode", function () {
 
     it("replaces on a change of context, which needs another server", async () => {
         const inputs = await registered({ clusterId: CLUSTER.id, projectId: PROJECT.id, region: PROJECT.name, endpoint: emu.url, iamEndpoint: emu.url, mode: "exec", execCommand: [process.execPath, CLI], context: "internal" });
-        const res = await engine.up(state, inputs, { name: "exec", type: TYPE, additionalSecretOutputs: [...SECRET_OUTPUTS] });
+        const res = await up(engine, state, inputs, "exec");
         assert.equal(res.op, "replace");
         assert.deepEqual(res.diff?.replaces, ["context"]);
         state = res.state;

@@ -2,39 +2,89 @@
  * Shared pieces of the lifecycle tests: every test drives the REAL dynamic-provider host of
  * @pulumi/pulumi (through `Engine`) against the CCE emulator, with the emulator's fault injection.
  * Nothing here replaces or mocks the provider's own client.
+ *
+ * What the engine stores as secret depends on what the program registered: `registered()` runs a
+ * real `new ClusterCert(...)` under `pulumi.runtime.setMocks` and captures its registration (the
+ * `additionalSecretOutputs` resource option the constructor passed, and which output properties the
+ * object wraps in `pulumi.secret`); `up()` registers with exactly that, so the engine-level secret
+ * assertions test the resource class, not a list the test hands in.
  */
 import assert from "node:assert/strict";
-import { ClusterCert, SECRET_OUTPUTS, type ClusterCertArgs } from "../../provider";
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterCert, type ClusterCertArgs } from "../../provider";
 import { CceEmulator } from "../emulator";
 import type { EmulatorOptions } from "../emulator/options";
 import { REPO_ROOT } from "./program";
 import { Engine, type ResourceState, type UpResult } from "./engine";
-import type { PropertyMap } from "./properties";
+import { stripSecretsMap, type PropertyMap } from "./properties";
 import { serializeResources } from "./serialize";
 
 export const TYPE = "pulumi-nodejs:dynamic/cce:ClusterCert";
 export const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The inputs a program registers for a ClusterCert, serialized for real under mocks. */
-export async function registered(args: ClusterCertArgs, name = "cert"): Promise<PropertyMap> {
-    const [r] = await serializeResources(() => {
-        new ClusterCert(name, args);
-    });
-    assert.equal(r!.type, TYPE);
-    return r!.inputs;
+/**
+ * The outputs the README promises as secrets, written out here (not imported from the provider) so
+ * that a change to the provider's list makes the engine-level assertions fail.
+ */
+export const DOCUMENTED_SECRET_OUTPUTS: readonly string[] = ["kubeconfig", "clientCertificate", "clientKey", "clusterCaCertificate"];
+
+/** What one `new ClusterCert(name, args, opts)` registered, captured under mocks. */
+export interface ClusterCertRegistration {
+    name: string;
+    /** The inputs as the SDK sent them (credentials as secret markers, `__provider` text). */
+    inputs: PropertyMap;
+    /** The `additionalSecretOutputs` resource option the constructor passed to the engine. */
+    additionalSecretOutputs: string[];
+    /** Output properties of the object that are secret although the mock answered only plain values. */
+    secretProperties: string[];
 }
 
-/** Inputs of many resources in one program run (one serializer pass: much faster than one run each). */
-export async function registeredMany(list: { name: string; args: ClusterCertArgs }[]): Promise<Map<string, PropertyMap>> {
-    const res = await serializeResources(() => {
-        for (const { name, args } of list) new ClusterCert(name, args);
-    });
-    const out = new Map<string, PropertyMap>();
-    for (const r of res) {
-        assert.equal(r.type, TYPE);
-        out.set(r.name, r.inputs);
+const registrations = new WeakMap<PropertyMap, ClusterCertRegistration>();
+
+/** Output properties of a resource object that are Outputs, with their secretness. */
+async function secretPropertiesOf(resource: object): Promise<string[]> {
+    const out: string[] = [];
+    for (const [key, value] of Object.entries(resource)) {
+        if (key === "urn" || key === "id" || !pulumi.Output.isInstance(value)) continue;
+        if (await pulumi.isSecret(value)) out.push(key);
     }
-    return out;
+    return out.sort();
+}
+
+/**
+ * Runs `new ClusterCert(name, args, opts)` under mocks (the mock answers the inputs back with every
+ * secret marker removed, so only the class itself can make an output secret) and returns what it
+ * registered.
+ */
+export async function registration(args: ClusterCertArgs, name = "cert", opts?: pulumi.CustomResourceOptions): Promise<ClusterCertRegistration> {
+    let resource: ClusterCert | undefined;
+    const [r] = await serializeResources(
+        () => {
+            resource = new ClusterCert(name, args, opts);
+        },
+        { newResource: (a) => ({ id: `${a.name}_id`, state: stripSecretsMap(a.inputs) }) },
+    );
+    assert.equal(r!.type, TYPE);
+    const captured: ClusterCertRegistration = {
+        name,
+        inputs: r!.inputs,
+        additionalSecretOutputs: [...r!.additionalSecretOutputs],
+        secretProperties: await secretPropertiesOf(resource!),
+    };
+    registrations.set(captured.inputs, captured);
+    return captured;
+}
+
+/** The inputs a program registers for a ClusterCert, serialized for real under mocks (see `registration`). */
+export async function registered(args: ClusterCertArgs, name = "cert"): Promise<PropertyMap> {
+    return (await registration(args, name)).inputs;
+}
+
+/** The registration that produced `inputs` (they must come from `registered()` or `registration()`). */
+export function registrationOf(inputs: PropertyMap): ClusterCertRegistration {
+    const r = registrations.get(inputs);
+    if (!r) throw new Error("up(): these inputs were not produced by registered()/registration(), so their resource options are unknown");
+    return r;
 }
 
 /** A minimal host environment: no credential from the developer's shell leaks into a test. */
@@ -42,9 +92,13 @@ export function baseEnv(emu: CceEmulator, extra: Record<string, string> = {}): N
     return { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_EXTRA_CA_CERTS: emu.caFile, ...extra };
 }
 
-/** Every `pulumi up` registers the resource again with its options, additionalSecretOutputs included. */
+/**
+ * One `pulumi up` of a ClusterCert whose `inputs` came from `registered()`: like the engine, it
+ * applies the resource options that registration carried (additionalSecretOutputs), every time.
+ */
 export function up(engine: Engine, state: ResourceState | undefined, inputs: PropertyMap, name = "cert"): Promise<UpResult> {
-    return engine.up(state, inputs, { name, type: TYPE, additionalSecretOutputs: [...SECRET_OUTPUTS] });
+    const { additionalSecretOutputs } = registrationOf(inputs);
+    return engine.up(state, inputs, { name, type: TYPE, additionalSecretOutputs: [...additionalSecretOutputs] });
 }
 
 /** Log lines of the host printed after `from` (an index into `host.logs()`). */
@@ -55,11 +109,6 @@ export function logsSince(engine: Engine, from: number): string[] {
 /** Lines of the host's log written by our provider (the runtime prefixes them). */
 export function providerLines(lines: readonly string[]): string[] {
     return lines.filter((l) => l.includes("cce-clustercert: "));
-}
-
-/** Waits a little for host output that may arrive after the RPC's answer. */
-export async function settle(ms = 150): Promise<void> {
-    await new Promise((r) => setTimeout(r, ms));
 }
 
 /** Every form in which a PEM private key could leak: the PEM, its base64 body lines, its kubeconfig base64. */

@@ -43,6 +43,12 @@ export function hostScriptFor(programDir: string): string {
 export const DYNAMIC_PROVIDER_TYPE = "pulumi:providers:pulumi-nodejs";
 const DYNAMIC_PROVIDER_PACKAGE = "pulumi-nodejs";
 
+/** A log line to wait for: a substring, a pattern or a predicate. */
+export type LogMatch = string | RegExp | ((line: string) => boolean);
+
+/** How long `waitForLog` waits by default: generous, the machine running the tests may be loaded. */
+export const DEFAULT_LOG_WAIT_MS = 30_000;
+
 export interface HostStartOptions {
     /** The program directory (working directory of the host). */
     cwd: string;
@@ -382,29 +388,40 @@ export class ProviderHost {
 
     /**
      * Waits until a log line matches (host output is asynchronous: a line printed during a call
-     * can arrive after the call's response). Rejects after `timeoutMs` (default 5 s) or on exit.
+     * can arrive after the call's response). Rejects after `timeoutMs` (default 30 s: generous,
+     * the machine may be loaded) or on exit.
      */
-    async waitForLog(match: string | RegExp | ((line: string) => boolean), timeoutMs = 5000): Promise<string> {
+    async waitForLog(match: LogMatch, timeoutMs = DEFAULT_LOG_WAIT_MS): Promise<string> {
+        const [line] = await this.waitForLogCount(match, 1, { timeoutMs });
+        return line as string;
+    }
+
+    /**
+     * Waits until at least `count` lines from index `from` on (an index into `logs()`) match, and
+     * returns every matching line from there. Rejects after `timeoutMs` (default 30 s) or on exit.
+     */
+    async waitForLogCount(match: LogMatch, count: number, opts: { from?: number; timeoutMs?: number } = {}): Promise<string[]> {
         const test = typeof match === "function" ? match : typeof match === "string" ? (l: string) => l.includes(match) : (l: string) => match.test(l);
-        const found = (): string | undefined => this.entries.map((e) => e.line).find(test);
+        const timeoutMs = opts.timeoutMs ?? DEFAULT_LOG_WAIT_MS;
+        const found = (): string[] => this.entries.slice(opts.from ?? 0).map((e) => e.line).filter(test);
         const now = found();
-        if (now !== undefined) {
+        if (now.length >= count) {
             return now;
         }
-        return new Promise<string>((resolve, reject) => {
+        return new Promise<string[]>((resolve, reject) => {
             const check = (): void => {
-                const line = found();
-                if (line !== undefined) {
+                const lines = found();
+                if (lines.length >= count) {
                     done();
-                    resolve(line);
+                    resolve(lines);
                 } else if (this.exited) {
                     done();
-                    reject(new Error(`host exited without printing a matching line; logs:\n${this.logs().join("\n")}`));
+                    reject(new Error(`host exited with ${lines.length} of ${count} matching lines; logs:\n${this.logs().join("\n")}`));
                 }
             };
             const timer = setTimeout(() => {
                 done();
-                reject(new Error(`no matching host log line within ${timeoutMs} ms; logs:\n${this.logs().join("\n")}`));
+                reject(new Error(`${found().length} of ${count} matching host log lines within ${timeoutMs} ms; logs:\n${this.logs().join("\n")}`));
             }, timeoutMs);
             const done = (): void => {
                 clearTimeout(timer);

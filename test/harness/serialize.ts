@@ -16,6 +16,9 @@
  *   unknown values (preview) dropped.
  * - `additionalSecretOutputs` is not applied under mocks (the engine does it); the state a mock
  *   returns is what the resource's outputs resolve to (a secret marker in it makes that output secret).
+ *   What the program asked for is captured from the RegisterResourceRequest the SDK sent to the
+ *   mock monitor (`RegisteredResource.additionalSecretOutputs`), so engine-level tests can apply
+ *   exactly what a real program registers.
  * - Registration is asynchronous; this waits for the runtime's RPC queue to drain
  *   (`pulumi.runtime.disconnect()`, which only waits and drops the mock monitor).
  * - Provider methods are never called under mocks.
@@ -53,6 +56,8 @@ export interface RegisteredResource {
     /** What the mock answered. */
     id: string | undefined;
     state: PropertyMap;
+    /** The `additionalSecretOutputs` resource option of the registration, as the SDK sent it to the monitor. */
+    additionalSecretOutputs: string[];
 }
 
 export interface SerializeOptions {
@@ -83,6 +88,8 @@ async function runUnderMocks(program: () => void | Promise<void>, opts: Serializ
     const stack = opts.stack ?? "stack";
     const preview = opts.preview ?? false;
     const registered: RegisteredResource[] = [];
+    /** additionalSecretOutputs per "type::name", read from each RegisterResourceRequest. */
+    const requestedSecrets = new Map<string, string[]>();
     const mocks: pulumi.runtime.Mocks = {
         async newResource(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
             const a: NewResourceArgs = {
@@ -95,7 +102,8 @@ async function runUnderMocks(program: () => void | Promise<void>, opts: Serializ
             };
             const answer = opts.newResource ? await opts.newResource(a) : { id: preview ? undefined : `${a.name}_id` };
             const state = answer.state ?? a.inputs;
-            registered.push({ ...a, urn: "", id: answer.id, state });
+            const additionalSecretOutputs = requestedSecrets.get(`${a.type}::${a.name}`) ?? [];
+            registered.push({ ...a, urn: "", id: answer.id, state, additionalSecretOutputs });
             return { id: answer.id, state };
         },
         async call(args: pulumi.runtime.MockCallArgs): Promise<pulumi.runtime.MockCallResult> {
@@ -105,6 +113,7 @@ async function runUnderMocks(program: () => void | Promise<void>, opts: Serializ
     await pulumi.runtime.setMocks(mocks, project, stack, preview);
     pulumi.runtime.setAllConfig(opts.config ?? {}, opts.secretConfigKeys ?? []);
     const monitor = pulumi.runtime.getMonitor();
+    if (monitor instanceof MockMonitor) captureRequestedSecrets(monitor, requestedSecrets);
 
     // Mocha re-emits unhandled rejections it does not own, so the same reason may arrive twice.
     const failures = new Set<unknown>();
@@ -136,6 +145,25 @@ async function runUnderMocks(program: () => void | Promise<void>, opts: Serializ
         r.urn = match ?? makeUrn(stack, project, r.type, r.name);
     }
     return registered;
+}
+
+/** The part of a RegisterResourceRequest (generated protobuf class) read here. */
+interface RegisterRequestView {
+    getType(): string;
+    getName(): string;
+    getAdditionalsecretoutputsList(): string[];
+}
+
+/**
+ * Wraps the mock monitor's registerResource (the monitor is new for every setMocks call) to record
+ * the additionalSecretOutputs each request carries; the mock's newResource does not receive options.
+ */
+function captureRequestedSecrets(monitor: MockMonitor, into: Map<string, string[]>): void {
+    const original = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: RegisterRequestView, callback: (err: unknown, response: unknown) => void): Promise<void> => {
+        into.set(`${req.getType()}::${req.getName()}`, [...req.getAdditionalsecretoutputsList()]);
+        return original(req, callback);
+    };
 }
 
 /** Value, known-ness and secretness of an Output. */

@@ -26,16 +26,14 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import YAML from "yaml";
-import { ClusterCert, SECRET_OUTPUTS, type ClusterCertArgs } from "../../provider";
 import { CceEmulator } from "../emulator";
 import { demoOptions } from "../emulator/options";
 import { Engine, type ResourceState } from "../harness/engine";
 import { REPO_ROOT } from "../harness/program";
-import { serializeResources } from "../harness/serialize";
+import { DOCUMENTED_SECRET_OUTPUTS, registered, up } from "../harness/clustercert";
 
 type K8s = typeof import("@kubernetes/client-node");
 
-const TYPE = "pulumi-nodejs:dynamic/cce:ClusterCert";
 const opts = demoOptions();
 const CRED = opts.credentials![0]!;
 const PROJECT = opts.projects![0]!;
@@ -128,15 +126,6 @@ function assertDefaultPods(names: string[]): void {
     for (const n of names) assert.match(n, /^nginx-/);
 }
 
-/** The inputs a program registers for a ClusterCert, serialized for real under mocks. */
-async function registered(args: ClusterCertArgs, name: string) {
-    const [r] = await serializeResources(() => {
-        new ClusterCert(name, args);
-    });
-    assert.equal(r!.type, TYPE);
-    return r!.inputs;
-}
-
 describe("real Kubernetes clients with the kubeconfig ClusterCert produced through the real host", function () {
     this.timeout(60_000);
     let emu: CceEmulator;
@@ -149,10 +138,10 @@ describe("real Kubernetes clients with the kubeconfig ClusterCert produced throu
     /** Obtains a certificate for `clusterId` through the host and writes its kubeconfig (0600). */
     async function obtain(clusterId: string, name: string, context?: "internal" | "external"): Promise<Cert> {
         const inputs = await registered({ clusterId, projectId: PROJECT.id, endpoint: emu.url, iamEndpoint: emu.url, duration: 30, ...(context ? { context } : {}) }, name);
-        const { state, op } = await engine.up(undefined, inputs, { name, type: TYPE, additionalSecretOutputs: [...SECRET_OUTPUTS] });
+        const { state, op } = await up(engine, undefined, inputs, name);
         assert.equal(op, "create");
         states.push(state);
-        for (const k of ["kubeconfig", "clientCertificate", "clientKey", "clusterCaCertificate"]) assert.ok(state.secretOutputs.has(k), `${k} is a secret`);
+        for (const k of DOCUMENTED_SECRET_OUTPUTS) assert.ok(state.secretOutputs.has(k), `${k} is a secret`);
         const o = state.outputs as Record<string, unknown>;
         const endpoints = o.endpoints as { internal?: string; external?: string };
         const kubeconfigFile = path.join(dir, `${name}.kubeconfig`);

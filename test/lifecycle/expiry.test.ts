@@ -32,7 +32,7 @@ describe("lifecycle: expiry by date (expiresAt → expire_at) through the real h
     const posts = () => emu.calls.filter({ route: "clustercert", method: "POST" });
 
     before(async () => {
-        ({ emu, engine } = await startEmulatorAndEngine({ ...opts, keyType: "ec" }, CRED, { "huaweicloud:region": PROJECT.name }));
+        ({ emu, engine } = await startEmulatorAndEngine(opts, CRED, { "huaweicloud:region": PROJECT.name }));
     });
     after(async () => {
         await engine?.stop();

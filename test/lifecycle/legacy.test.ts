@@ -28,6 +28,8 @@ describe("lifecycle: old clusters (deprecated GET) through the real host", funct
         emu.calls.entries.slice(from).filter((c) => c.route === "clustercert").map((c) => `${c.method} ${c.status}`);
 
     before(async () => {
+        // EC P-256 (SEC1) client keys on purpose: the other engine and lifecycle tests use RSA 2048
+        // PKCS#1, what CCE hands out; this file and concurrency.test.ts keep EC keys covered.
         ({ emu, engine } = await startEmulatorAndEngine({ ...opts, keyType: "ec", clusters: [...opts.clusters!, LEGACY] }, CRED, { "huaweicloud:region": PROJECT.name }));
     });
     after(async () => {

@@ -12,7 +12,7 @@ import { demoOptions } from "../emulator/options";
 import { Engine, type ResourceState } from "../harness/engine";
 import { REPO_ROOT } from "../harness/program";
 import { secret } from "../harness/properties";
-import { baseEnv, logsSince, nonSecretOutputs, registered, settle, up } from "../harness/clustercert";
+import { baseEnv, DOCUMENTED_SECRET_OUTPUTS, logsSince, nonSecretOutputs, registered, up } from "../harness/clustercert";
 
 const opts = demoOptions();
 const CRED = opts.credentials![0]!;
@@ -48,7 +48,7 @@ describe("lifecycle: revocation on delete through the real host", function () {
     const revokes = () => emu.calls.filter({ route: "clustercertrevoke" });
 
     before(async () => {
-        emu = await CceEmulator.start({ ...opts, keyType: "ec", clusters: [...opts.clusters!, LEGACY] });
+        emu = await CceEmulator.start({ ...opts, clusters: [...opts.clusters!, LEGACY] });
         // No credential in the host's environment: only stack config.
         engine = await Engine.start({ cwd: REPO_ROOT, env: baseEnv(emu), config: CONFIG });
     });
@@ -149,10 +149,12 @@ describe("lifecycle: revocation on delete through the real host", function () {
                 if (k in state.outputs) assert.ok(state.secretOutputs.has(k), `${k} kept for delete must be a secret output`);
             }
             assert.ok(!nonSecretOutputs(state).includes(CRED.secretKey), "the secret key is in no non-secret output");
+            for (const k of DOCUMENTED_SECRET_OUTPUTS) if (k in state.outputs) assert.ok(state.secretOutputs.has(k), `${k} is a secret output`);
             const before = revokes().length;
             await bare.destroy(state);
             assert.deepEqual(revokes().slice(before).map((c) => c.status), [200], "revoked with the credentials the resource was given");
-            await settle();
+            await bare.host.waitForLog(`${state.id}: revoked every certificate of user`);
+            await bare.stop(); // every line it printed has arrived once it exited
             assert.ok(!bare.host.logs().join("\n").includes(CRED.secretKey));
         } finally {
             await bare.stop();
@@ -184,7 +186,7 @@ describe("lifecycle: revokeOnDelete and replacement", function () {
     let engine: Engine;
 
     before(async () => {
-        emu = await CceEmulator.start({ ...opts, keyType: "ec" });
+        emu = await CceEmulator.start(opts);
         engine = await Engine.start({ cwd: REPO_ROOT, env: baseEnv(emu), config: CONFIG });
     });
     after(async () => {
@@ -192,9 +194,9 @@ describe("lifecycle: revokeOnDelete and replacement", function () {
         await emu?.stop();
     });
 
-    // KNOWN BUG, pending until provider/runtime.ts diff answers `deleteBeforeReplace: olds.revokeOnDelete === true`:
-    // today the replacement is created first, then deleting the old resource revokes EVERY certificate of the
-    // user on the cluster, the new one included (its kube API answers 401). Un-skip once diff is fixed.
+    // Revoking the old certificate revokes every certificate of its user on the cluster: created
+    // first, the replacement would be revoked too (its kube API would answer 401). Diff must ask
+    // for deleteBeforeReplace when the old state has revokeOnDelete (provider/runtime.ts).
     it("a replacement (renewal or a changed duration) leaves a WORKING certificate: the old one is revoked before the new one is issued", async () => {
         const inputs = (duration: number) => registered({ clusterId: CLUSTER.id, projectId: PROJECT.id, endpoint: emu.url, duration, revokeOnDelete: true });
         const old = (await up(engine, undefined, await inputs(30), "renewed")).state;

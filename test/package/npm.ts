@@ -168,7 +168,8 @@ export async function installConsumerProgram(tarball: string, pulumiVersion: str
 export interface MockRun {
     pulumiVersion: string;
     packageVersion: string;
-    registered: { type: string; name: string; inputs: PropertyMap }[];
+    /** What the program registered, with the additionalSecretOutputs option of each registration. */
+    registered: { type: string; name: string; inputs: PropertyMap; additionalSecretOutputs: string[] }[];
     /** Module specifiers the serializer wrote for closures capturing the package's root and runtime modules. */
     captures: Record<string, string[]>;
     ms: number;

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterCert, clusterCertProvider, SECRET_OUTPUTS } from "../../provider";
+import { ClusterCert, clusterCertProvider } from "../../provider";
+import { DOCUMENTED_SECRET_OUTPUTS, registration } from "../harness/clustercert";
 import { outputDetails, serializeProvider, serializeResources } from "../harness/serialize";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -76,7 +77,7 @@ describe("ClusterCert under mocks", () => {
                 }),
             },
         );
-        for (const name of SECRET_OUTPUTS) {
+        for (const name of DOCUMENTED_SECRET_OUTPUTS) {
             const d = await outputDetails((cert as unknown as Record<string, pulumi.Output<unknown>>)[name]!);
             assert.equal(d.secret, true, `${name} must be secret`);
         }
@@ -86,27 +87,25 @@ describe("ClusterCert under mocks", () => {
         }
     });
 
-    it("asks the engine to treat the secret outputs as secrets (additionalSecretOutputs)", async () => {
-        // The mock monitor does not report resource options: watch the SDK's registerResource instead.
-        const runtimeResource = require("@pulumi/pulumi/runtime/resource") as { registerResource: (...args: unknown[]) => unknown };
-        const original = runtimeResource.registerResource;
-        const seen: string[][] = [];
-        runtimeResource.registerResource = (...args: unknown[]) => {
-            const opts = args.find((a) => a !== null && typeof a === "object" && "additionalSecretOutputs" in (a as object)) as
-                | { additionalSecretOutputs?: string[] }
-                | undefined;
-            seen.push(opts?.additionalSecretOutputs ?? []);
-            return original(...args);
-        };
-        try {
-            await serializeResources(() => {
-                new ClusterCert("prod", { clusterId: "c1" }, { additionalSecretOutputs: ["userId"] });
-            });
-        } finally {
-            runtimeResource.registerResource = original;
-        }
-        assert.equal(seen.length, 1);
-        assert.deepEqual([...seen[0]!].sort(), [...SECRET_OUTPUTS, "accessKey", "secretKey", "securityToken", "authToken", "userId"].sort());
+    it("asks the engine to treat the secret outputs as secrets (additionalSecretOutputs), keeping the user's own", async () => {
+        // Read from the RegisterResourceRequest the SDK sent to the monitor (serialize.ts).
+        const [r] = await serializeResources(() => {
+            new ClusterCert("prod", { clusterId: "c1" }, { additionalSecretOutputs: ["userId"] });
+        });
+        assert.deepEqual(
+            [...r!.additionalSecretOutputs].sort(),
+            [...DOCUMENTED_SECRET_OUTPUTS, "accessKey", "secretKey", "securityToken", "authToken", "userId"].sort(),
+        );
+    });
+
+    it("registration() captures what the real class registers: the engine-level tests apply exactly this", async () => {
+        const reg = await registration({ clusterId: "c1", region: "eu-west-0", accessKey: PLANTED.accessKey, secretKey: PLANTED.secretKey }, "captured");
+        assert.deepEqual([...reg.additionalSecretOutputs].sort(), [...DOCUMENTED_SECRET_OUTPUTS, "accessKey", "secretKey", "securityToken", "authToken"].sort());
+        // The mock answered every output in plain text: only the class's own pulumi.secret wrapping
+        // makes these secret on the object (the credentials are secret inputs, not wrapped outputs).
+        assert.deepEqual(reg.secretProperties, [...DOCUMENTED_SECRET_OUTPUTS].sort());
+        assert.ok(SECRET_SIG in (reg.inputs.secretKey as object), "the secret key is a secret input");
+        assert.equal(reg.inputs.clusterId, "c1");
     });
 
     it("serializes the provider object alone the same way", async () => {

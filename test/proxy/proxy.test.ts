@@ -7,16 +7,13 @@
  */
 import assert from "node:assert/strict";
 import { CceEmulator } from "../emulator";
-import { dynamicResourceType, Engine, type ResourceState } from "../harness/engine";
+import { DOCUMENTED_SECRET_OUTPUTS, registered, up } from "../harness/clustercert";
+import { Engine, type ResourceState } from "../harness/engine";
 import { ProviderError } from "../harness/host";
 import { makeProgramDir, type ProgramDir } from "../harness/program";
 import type { PropertyMap } from "../harness/properties";
-import { serializeProvider } from "../harness/serialize";
-import { clusterCertProvider } from "../../provider/provider";
 import { ConnectProxy } from "./connect-proxy";
 
-const TYPE = dynamicResourceType("cce", "ClusterCert");
-const SECRET_OUTPUTS = ["kubeconfig", "clientCertificate", "clientKey", "clusterCaCertificate"];
 const PROJECT_ID = "4e6f8a0b2c4d4e6f8a0b2c4d6e8f0a1b";
 const CLUSTER_ID = "9a8b7c6d-5e4f-11ef-a1b2-0255ac100020";
 const LONG_TERM = { accessKey: "PROXYTESTACCESSKEY01", secretKey: "ProxyTestSecretKey0123456789abcdefghijkl" };
@@ -32,12 +29,11 @@ describe("behind an HTTPS proxy (CI runner)", function () {
 
     let emulator: CceEmulator;
     let program: ProgramDir;
-    let providerText: string;
     const proxies: ConnectProxy[] = [];
     const engines: Engine[] = [];
 
     before(async () => {
-        [emulator, program, providerText] = await Promise.all([
+        [emulator, program] = await Promise.all([
             CceEmulator.start({
                 keyType: "ec",
                 credentials: [
@@ -48,7 +44,6 @@ describe("behind an HTTPS proxy (CI runner)", function () {
                 clusters: [{ id: CLUSTER_ID, projectId: PROJECT_ID }],
             }),
             makeProgramDir({ name: "proxy-program" }),
-            serializeProvider(clusterCertProvider),
         ]);
     });
 
@@ -78,21 +73,15 @@ describe("behind an HTTPS proxy (CI runner)", function () {
         return engine;
     };
 
-    /** The inputs a program would register; no projectId: it is discovered through IAM (a second request). */
-    const inputs = (): PropertyMap => ({
-        __provider: providerText,
-        clusterId: CLUSTER_ID,
-        region: "eu-west-0",
-        endpoint: emulator.url,
-        iamEndpoint: emulator.url,
-        duration: 30,
-        revokeOnDelete: true,
-    });
+    /** What a program registers; no projectId: it is discovered through IAM (a second request). */
+    const inputs = (name: string): Promise<PropertyMap> =>
+        registered({ clusterId: CLUSTER_ID, region: "eu-west-0", endpoint: emulator.url, iamEndpoint: emulator.url, duration: 30, revokeOnDelete: true }, name);
 
     const create = async (engine: Engine, name: string): Promise<ResourceState> => {
-        const { op, state } = await engine.up(undefined, inputs(), { name, type: TYPE, additionalSecretOutputs: SECRET_OUTPUTS });
+        const { op, state } = await up(engine, undefined, await inputs(name), name);
         assert.equal(op, "create");
         assert.equal(state.outputs.projectId, PROJECT_ID);
+        for (const k of DOCUMENTED_SECRET_OUTPUTS) assert.ok(state.secretOutputs.has(k), `${k} is stored as a secret`);
         return state;
     };
 

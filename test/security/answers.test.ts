@@ -16,7 +16,7 @@ import { signRequest } from "../../provider/signer";
 import { faults, type CceEmulator } from "../emulator";
 import type { Engine } from "../harness/engine";
 import { cliEnv, runCli } from "../cli/run-cli";
-import { AK, SK, PROJECT, CLUSTER, assertOneSafeLine, attempt, certCalls, defaultArgs, failure, providerLines, startEmulator, startEngine, type Outcome } from "./support";
+import { AK, SK, PROJECT, CLUSTER, assertOneSafeLine, attempt, certCalls, defaultArgs, failure, startEmulator, startEngine, waitForLines, type Outcome } from "./support";
 
 type Doc = Record<string, unknown> & { clusters: Entry[]; users: Entry[]; contexts: Entry[] };
 type Entry = Record<string, unknown> & { name: string; cluster?: Record<string, unknown>; user?: Record<string, unknown>; context?: Record<string, unknown> };
@@ -135,9 +135,9 @@ describe("security 1: the answer is data — only documented kubeconfig fields p
     });
     afterEach(() => emu.clearFaults());
 
-    function warning(o: Outcome): string[] {
-        const lines = providerLines(o).filter((l) => l.includes("held fields that are not passed on"));
-        assert.equal(lines.length, 1, `exactly one warning line, got ${JSON.stringify(providerLines(o))}`);
+    async function warning(o: Outcome): Promise<string[]> {
+        const lines = await waitForLines(engine, o, (l) => l.includes("held fields that are not passed on"));
+        assert.equal(lines.length, 1, `exactly one warning line, got ${JSON.stringify(lines)}`);
         assertOneSafeLine(lines[0]!, "the warning");
         assert.match(lines[0]!, /warning: the clustercert answer \(request id [0-9a-f-]{36}\) held fields that are not passed on; dropped: /);
         return lines[0]!.split("dropped: ")[1]!.split(", ");
@@ -149,7 +149,7 @@ describe("security 1: the answer is data — only documented kubeconfig fields p
             const o = await attempt(engine, emu, defaultArgs(emu));
             assert.ok(o.state, `created: ${o.error?.message}`);
             assert.equal(certCalls(o), 1);
-            assert.deepEqual(warning(o).sort(), [...c.dropped].sort());
+            assert.deepEqual((await warning(o)).sort(), [...c.dropped].sort());
             const kubeconfig = o.state.outputs.kubeconfig as string;
             for (const text of c.absent) assert.ok(!kubeconfig.includes(text), `the kubeconfig output holds ${JSON.stringify(text)}`);
             const doc = YAML.parse(kubeconfig) as Doc;
@@ -164,7 +164,7 @@ describe("security 1: the answer is data — only documented kubeconfig fields p
         emu.inject(rewrite((kc) => Object.assign(kc, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`junk${String(i).padStart(2, "0")}`, i])))));
         const o = await attempt(engine, emu, defaultArgs(emu));
         assert.ok(o.state);
-        const named = warning(o);
+        const named = await warning(o);
         assert.equal(named.length, 12);
         assert.match(named[11]!, /^junk11 and 8 more$/);
     });
@@ -173,7 +173,7 @@ describe("security 1: the answer is data — only documented kubeconfig fields p
         emu.inject(rewrite((kc) => Object.assign(kc.users[0]!.user!, { "evil\u001b[31m\nkey\u2028": 1 })));
         const o = await attempt(engine, emu, defaultArgs(emu));
         assert.ok(o.state);
-        assert.deepEqual(warning(o), ["users[0].user.evil\\x1b[31m\\x0akey\\u2028"]);
+        assert.deepEqual(await warning(o), ["users[0].user.evil\\x1b[31m\\x0akey\\u2028"]);
     });
 
     for (const c of REFUSALS) {

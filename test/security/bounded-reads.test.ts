@@ -15,7 +15,7 @@ import { MAX_JSON_DEPTH } from "../../provider/json";
 import { faults, type CceEmulator } from "../emulator";
 import type { Engine } from "../harness/engine";
 import { cliEnv, runCli } from "../cli/run-cli";
-import { AK, CLUSTER, PROJECT, SK, assertOneSafeLine, attempt, certCalls, defaultArgs, failure, providerLines, startEmulator, startEngine } from "./support";
+import { AK, CLUSTER, PROJECT, SK, assertOneSafeLine, attempt, certCalls, defaultArgs, failure, startEmulator, startEngine, waitForLines } from "./support";
 
 const MiB = 1024 * 1024;
 const JSON_TYPE = { "Content-Type": "application/json;charset=UTF-8" };
@@ -134,7 +134,7 @@ describe("security 3: bounded reads — size cap while reading, no inflation, bo
         emu.inject(faults.kubeconfig((kc) => void Object.assign(kc, { padding: "p".repeat(MiB - 64 * 1024) }), { route: "clustercert" }));
         const o = await attempt(engine, emu, defaultArgs(emu));
         assert.ok(o.state, o.error?.message);
-        assert.ok(providerLines(o).some((l) => /dropped: padding$/.test(l)));
+        assert.equal((await waitForLines(engine, o, (l) => /dropped: padding$/.test(l))).length, 1);
         assert.ok(!(o.state.outputs.kubeconfig as string).includes("ppp"));
     });
 

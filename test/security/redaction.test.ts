@@ -16,7 +16,7 @@ import * as path from "node:path";
 import { faults, type CceEmulator } from "../emulator";
 import type { Engine } from "../harness/engine";
 import { baseEnv as cliBaseEnv, runCli } from "../cli/run-cli";
-import { AK, CLUSTER, PROJECT, SK, assertOneSafeLine, attempt, defaultArgs, failure, startEmulator, startEngine, type Outcome } from "./support";
+import { AK, CLUSTER, PROJECT, SK, assertOneSafeLine, attempt, defaultArgs, failure, startEmulator, startEngine, waitForLines, type Outcome } from "./support";
 
 /** A password with every character that JSON, URLs, forms and base64 treat specially. */
 const PASSWORD = 'Pa"ss\\w0rd &+/=%é漢字-Secret-0123';
@@ -190,8 +190,8 @@ describe("security 4: redaction of echoed secrets and terminal-safe server text"
             emu.inject(faults.gatewayError(503, "APIGW\u001b[2J.0500", "busy", { route: "clustercert", times: 1 }));
             const o = await attempt(aksk, emu, defaultArgs(emu, { maxRetries: 1 }));
             assert.ok(o.state, o.error?.message);
-            const retry = o.logs.find((l) => l.includes("retry 1 of 1"));
-            assert.ok(retry, `a retry line in ${JSON.stringify(o.logs)}`);
+            const [retry] = await waitForLines(aksk, o, (l) => l.includes("retry 1 of 1"));
+            assert.ok(retry);
             assert.match(retry, /CCE clustercert: 503 APIGW\\x1b\[2J\.0500 \(request id [0-9a-f-]{36}\); retry 1 of 1 in \d+ ms/);
             assertOneSafeLine(retry, "the retry line");
         });

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import type { CallRecord } from "../emulator/call-log";
 import { CceEmulator } from "../emulator";
 import type { EmulatorOptions } from "../emulator/options";
-import { baseEnv, registered, settle, up } from "../harness/clustercert";
+import { baseEnv, registered, up } from "../harness/clustercert";
 import { Engine, type ResourceState } from "../harness/engine";
 import { REPO_ROOT } from "../harness/program";
 
@@ -40,8 +40,10 @@ export function startEngine(emu: CceEmulator, env: Record<string, string> = {}, 
 export interface Outcome {
     error?: Error;
     state?: ResourceState;
-    /** Lines the host printed during the attempt (after a short settle: output may trail the answer). */
+    /** Lines the host printed during the attempt, once its output went quiet (use `waitForLines` for a line you expect). */
     logs: string[];
+    /** Index into the host's log where the attempt began. */
+    logFrom: number;
     /** Every request the emulator saw during the attempt. */
     calls: CallRecord[];
 }
@@ -61,8 +63,22 @@ export async function attempt(engine: Engine, emu: CceEmulator, args: Record<str
     } catch (e) {
         error = e instanceof Error ? e : new Error(String(e));
     }
-    await settle(100);
-    return { ...(error ? { error } : {}), ...(state ? { state } : {}), logs: engine.host.logs().slice(logFrom), calls: emu.calls.entries.slice(callsFrom) };
+    await quiet(engine);
+    return { ...(error ? { error } : {}), ...(state ? { state } : {}), logs: engine.host.logs().slice(logFrom), logFrom, calls: emu.calls.entries.slice(callsFrom) };
+}
+
+/** Waits until the host printed nothing new for 200 ms (at most 10 s): its output may trail the answer. */
+async function quiet(engine: Engine): Promise<void> {
+    let seen = -1;
+    for (let waited = 0; waited < 10_000 && engine.host.logs().length !== seen; waited += 200) {
+        seen = engine.host.logs().length;
+        await new Promise((r) => setTimeout(r, 200));
+    }
+}
+
+/** The host's lines since the attempt began that match `test`, waiting (up to 30 s) until at least `count` have arrived. */
+export function waitForLines(engine: Engine, o: Outcome, test: (line: string) => boolean, count = 1): Promise<string[]> {
+    return engine.host.waitForLogCount(test, count, { from: o.logFrom });
 }
 
 /** The default args of a case: the emulator's endpoints, the cluster, AK/SK from the host's environment, no retries. */
