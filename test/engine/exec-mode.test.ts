@@ -20,7 +20,8 @@ import type { PropertyMap } from "../harness/properties";
 const opts = demoOptions();
 const CRED = opts.credentials![0]!;
 const PROJECT = opts.projects![0]!;
-const CLUSTER = opts.clusters![1]!;
+// The public cluster: CCE chooses "external", so asking for "internal" later is a real change of context.
+const CLUSTER = opts.clusters![0]!;
 const CLI = path.join(REPO_ROOT, "dist", "provider", "cli", "main.js");
 
 const registered = (args: ClusterCertArgs): Promise<PropertyMap> => registeredAs(args, "exec");

@@ -55,7 +55,7 @@ describe("diff", () => {
     it("replaces a certificate that expires within renewBeforeDays, and says why", async () => {
         const d = await runtime.diff("c1:01", stored(340, 365), NEWS);
         assert.deepEqual(d.replaces, ["expiresAt"]);
-        assert.ok(logged.some((l) => /c1:01: the client certificate expires at .* within the renewal window \(renewBeforeDays 30\)/.test(l)), logged.join("\n"));
+        assert.ok(logged.some((l) => /c1:01: the client certificate expires at .* within its renewal window \(renewBeforeDays 30\)/.test(l)), logged.join("\n"));
     });
 
     it("replaces an already expired certificate", async () => {

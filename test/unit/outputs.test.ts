@@ -82,7 +82,7 @@ describe("buildState", function () {
         assert.equal(ext.serialNumber, s.serialNumber);
         const back = rerenderState(ext, undefined);
         assert.equal(back.currentContext, "external", "without a context, CCE's own choice (external) applies");
-        assert.equal("context" in back, false);
+        assert.equal(back.context, "external", "the output context is always the effective one");
     });
 
     it("rejects a key that does not match its certificate", () => {
