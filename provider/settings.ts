@@ -134,34 +134,39 @@ interface Level {
     securityToken?: string;
     akName: string;
     skName: string;
+    /** Name of the security-token setting, when the level has one. */
+    stName?: string;
 }
 
 /**
- * The credentials to call the API with, read at call time. The first level that has any
- * credential wins as a whole (an access key from args is never paired with a secret key from env).
+ * The credentials to call the API with, read at call time. Levels are tried in order; the first
+ * that holds an access key, a secret key, a security token or a token is used, and must be complete
+ * (an access key is never paired with a secret key or a security token from another level). The IAM
+ * password is the last resort; its user name, password and account name are each read from stack
+ * config, then the environment.
  */
 export function resolveCredentials(inputs: ClusterCertInputs, config: ConfigSource, env: Env): Credentials {
     const levels: Level[] = [
         {
             source: "ClusterCert args",
             ak: inputs.accessKey, sk: inputs.secretKey, securityToken: inputs.securityToken, token: inputs.authToken,
-            akName: "accessKey", skName: "secretKey",
+            akName: "accessKey", skName: "secretKey", stName: "securityToken",
         },
         {
             source: "stack config",
             ak: config.get("huaweicloud:accessKey"), sk: config.get("huaweicloud:secretKey"),
             securityToken: config.get("huaweicloud:securityToken"), token: config.get("huaweicloud:authToken"),
-            akName: "huaweicloud:accessKey", skName: "huaweicloud:secretKey",
+            akName: "huaweicloud:accessKey", skName: "huaweicloud:secretKey", stName: "huaweicloud:securityToken",
         },
         {
             source: "environment (HW_*)",
             ak: env.HW_ACCESS_KEY, sk: env.HW_SECRET_KEY, securityToken: env.HW_SECURITY_TOKEN, token: env.HW_AUTH_TOKEN,
-            akName: "HW_ACCESS_KEY", skName: "HW_SECRET_KEY",
+            akName: "HW_ACCESS_KEY", skName: "HW_SECRET_KEY", stName: "HW_SECURITY_TOKEN",
         },
         {
             source: "environment (HUAWEICLOUD_SDK_*)",
             ak: env.HUAWEICLOUD_SDK_AK, sk: env.HUAWEICLOUD_SDK_SK, securityToken: env.HUAWEICLOUD_SDK_SECURITY_TOKEN,
-            akName: "HUAWEICLOUD_SDK_AK", skName: "HUAWEICLOUD_SDK_SK",
+            akName: "HUAWEICLOUD_SDK_AK", skName: "HUAWEICLOUD_SDK_SK", stName: "HUAWEICLOUD_SDK_SECURITY_TOKEN",
         },
         {
             source: "environment (CLOUD_SDK_*)",
@@ -180,6 +185,10 @@ export function resolveCredentials(inputs: ClusterCertInputs, config: ConfigSour
             }
             const securityToken = nonEmpty(level.securityToken);
             return { kind: "aksk", accessKey: ak, secretKey: sk, ...(securityToken ? { securityToken } : {}), source: level.source };
+        }
+        if (nonEmpty(level.securityToken) !== undefined) {
+            // A security token belongs to temporary AK/SK of the same place: never paired with keys from elsewhere.
+            throw new SettingsError(`incomplete credentials in ${level.source}: ${level.stName} is set without ${level.akName} and ${level.skName} (a security token belongs to temporary AK/SK).`);
         }
         if (token !== undefined) return { kind: "token", token, source: level.source };
     }

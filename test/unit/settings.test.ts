@@ -84,3 +84,16 @@ describe("resolveCredentials", () => {
         assert.equal(resolveMaxRetries({ maxRetries: 0 }, EMPTY_CONFIG, { HW_MAX_RETRIES: "2" }), 0);
     });
 });
+
+describe("resolveCredentials: a security token without its keys", () => {
+    it("refuses a stack-config security token next to keys from the environment, naming both", () => {
+        const cfg: ConfigSource = { get: (k) => (k === "huaweicloud:securityToken" ? "st-from-config" : undefined) };
+        assert.throws(
+            () => resolveCredentials({ clusterId: "c" }, cfg, { HW_ACCESS_KEY: "envAK", HW_SECRET_KEY: "envSK" }),
+            (e: Error) => e instanceof SettingsError && e.message === "incomplete credentials in stack config: huaweicloud:securityToken is set without huaweicloud:accessKey and huaweicloud:secretKey (a security token belongs to temporary AK/SK).",
+        );
+    });
+    it("refuses HW_SECURITY_TOKEN alone, even with an IAM password available", () => {
+        assert.throws(() => resolveCredentials({ clusterId: "c" }, EMPTY_CONFIG, { HW_SECURITY_TOKEN: "st", HW_USER_NAME: "u", HW_USER_PASSWORD: "p", HW_DOMAIN_NAME: "d" }), /HW_SECURITY_TOKEN is set without HW_ACCESS_KEY and HW_SECRET_KEY/);
+    });
+});
