@@ -79,7 +79,7 @@ const CASES: Case[] = [
     { name: "duration fractional", phase: "check", args: { duration: 1.5 }, property: "duration", expect: /got 1\.5/ },
     { name: "duration -2", phase: "check", args: { duration: -2 }, property: "duration", expect: /got -2/ },
     { name: "duration a string", phase: "check", args: { duration: "365" }, property: "duration", expect: /got "365"/ },
-    { name: "expiresAt not RFC 3339", phase: "check", drop: ["duration"], args: { expiresAt: "tomorrow" }, property: "expiresAt", expect: /expiresAt must be an RFC 3339 date or time/ },
+    { name: "expiresAt not RFC 3339", phase: "check", drop: ["duration"], args: { expiresAt: "tomorrow" }, property: "expiresAt", expect: /expiresAt must be an existing RFC 3339 date or time/ },
     { name: "expiresAt in 10 minutes", phase: "check", drop: ["duration"], args: { expiresAt: inMinutes(10) }, property: "expiresAt", expect: /between 15 minutes and 5 years from now/ },
     { name: "expiresAt in the past", phase: "check", drop: ["duration"], args: { expiresAt: "2020-01-01" }, property: "expiresAt", expect: /between 15 minutes and 5 years from now/ },
     { name: "expiresAt beyond 5 years", phase: "check", drop: ["duration"], args: { expiresAt: new Date(Date.now() + 6 * 366 * DAY_MS).toISOString() }, property: "expiresAt", expect: /between 15 minutes and 5 years/ },
