@@ -43,8 +43,18 @@ export function publishWarnings(stderr: string): string[] {
         .filter((l) => !/requires you to be logged in/.test(l));
 }
 
-interface DryRunJson {
-    [name: string]: { id: string; name: string; version: string; files: { path: string }[] };
+interface DryRunEntry {
+    id: string;
+    name: string;
+    version: string;
+    files: { path: string }[];
+}
+
+/** The package's entry in `npm publish --dry-run --json`: npm 10 prints it bare, npm 11 keyed by name. */
+export function dryRunEntry(json: unknown, name: string): DryRunEntry | undefined {
+    const o = json as Record<string, unknown> | null;
+    const entry = (typeof o?.id === "string" ? o : o?.[name]) as Partial<DryRunEntry> | undefined;
+    return typeof entry?.id === "string" && Array.isArray(entry.files) ? (entry as DryRunEntry) : undefined;
 }
 
 describe("npm publish --dry-run", function () {
@@ -66,9 +76,8 @@ describe("npm publish --dry-run", function () {
     });
 
     it("would upload exactly the files of `npm pack`, as name@version", async () => {
-        const json = JSON.parse(dryRun.stdout.slice(dryRun.stdout.indexOf("{"))) as DryRunJson;
-        const entry = json[PACKAGE_NAME];
-        assert.ok(entry, `no ${PACKAGE_NAME} in ${Object.keys(json).join(", ")}`);
+        const entry = dryRunEntry(JSON.parse(dryRun.stdout.slice(dryRun.stdout.indexOf("{"))), PACKAGE_NAME);
+        assert.ok(entry, `no ${PACKAGE_NAME} in the output of npm publish --dry-run --json:\n${dryRun.stdout.slice(0, 500)}`);
         assert.equal(entry.id, `${PACKAGE_NAME}@${pkg.version}`);
         const pack = await npmPack(undefined);
         assert.deepEqual(entry.files.map((f) => f.path).sort(), pack.files.map((f) => f.path).sort());
