@@ -10,6 +10,7 @@
  * Nothing here runs the `pulumi` CLI: the engine's part is test/harness/engine.ts.
  */
 import assert from "node:assert/strict";
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -38,6 +39,8 @@ const SECRET_OUTPUTS = ["kubeconfig", "clientCertificate", "clientKey", "cluster
 const CREDENTIAL = { accessKey: "CONSUMERTESTACCESSK1", secretKey: "ConsumerTestSecretKey0123456789abcdefghij" };
 const PROJECT_ID = "7d1c3e5a9b0f4e2d8c6a4b2e0f1d3c5a";
 const CLUSTER_ID = "3f2b6c1e-5d4a-11ef-8b9c-0255ac100010";
+/** A second cluster for the installed CLI, so that its certificate does not count against the resource's. */
+const CLI_CLUSTER_ID = "3f2b6c1e-5d4a-11ef-8b9c-0255ac100011";
 
 /** Absolute paths that must never appear in what is stored in state. */
 function forbiddenPaths(...extra: string[]): string[] {
@@ -107,7 +110,10 @@ describe("the packed package in a user's program folder", function () {
                 keyType: "ec",
                 credentials: [{ ...CREDENTIAL, userId: "0a1b2c3d4e5f60718293a4b5c6d7e8f9" }],
                 projects: [{ id: PROJECT_ID, name: "eu-west-0" }],
-                clusters: [{ id: CLUSTER_ID, projectId: PROJECT_ID, publicIp: true }],
+                clusters: [
+                    { id: CLUSTER_ID, projectId: PROJECT_ID, publicIp: true },
+                    { id: CLI_CLUSTER_ID, projectId: PROJECT_ID, publicIp: false },
+                ],
             }),
             npmPack(packDir),
         ]);
@@ -149,6 +155,41 @@ describe("the packed package in a user's program folder", function () {
             assert.ok(pkg.dependencies?.[PACKAGE_NAME]?.endsWith(".tgz"), JSON.stringify(pkg.dependencies));
         }
         assert.notEqual(first.dir, second.dir);
+    });
+
+    it("the installed bin runs on this Node: --version, and a real get against the emulator", async () => {
+        const bin = path.join(second.dir, "node_modules", ".bin", "cce-clustercert");
+        assert.equal(fs.realpathSync(bin), fs.realpathSync(path.join(second.dir, "node_modules", PACKAGE_NAME, "dist", "provider", "cli", "main.js")));
+        assert.ok((fs.statSync(bin).mode & 0o111) !== 0, `${bin} is not executable`);
+        // The bin starts with `#!/usr/bin/env node`: this Node's directory first on PATH, as a user's shell has it.
+        const env = {
+            PATH: [path.dirname(process.execPath), process.env.PATH].join(path.delimiter),
+            HOME: second.dir,
+            XDG_CACHE_HOME: path.join(second.dir, ".cache"),
+            HW_ACCESS_KEY: CREDENTIAL.accessKey,
+            HW_SECRET_KEY: CREDENTIAL.secretKey,
+            NODE_EXTRA_CA_CERTS: emulator.caFile,
+        };
+        const which = await run("/usr/bin/env", ["node", "-p", "process.execPath"], { cwd: second.dir, env });
+        assert.equal(fs.realpathSync(which.stdout.trim()), fs.realpathSync(process.execPath), "the bin's `env node` is another Node");
+
+        const version = await run(bin, ["--version"], { cwd: second.dir, env });
+        assert.equal(version.code, 0, version.stderr);
+        const versionOf = (dir: string): string => (JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { version: string }).version;
+        assert.equal(version.stdout.trim(), versionOf(path.join(second.dir, "node_modules", PACKAGE_NAME)));
+        assert.equal(version.stdout.trim(), versionOf(REPO_ROOT));
+
+        const before = emulator.calls.count({ route: "clustercert" });
+        const get = await run(bin, ["get", "--cluster-id", CLI_CLUSTER_ID, "--project-id", PROJECT_ID, "--region", "eu-west-0", "--endpoint", emulator.url, "--iam-endpoint", emulator.url, "--duration", "1", "--format", "json"], { cwd: second.dir, env });
+        assert.equal(get.code, 0, get.stderr);
+        assert.equal(emulator.calls.count({ route: "clustercert" }), before + 1);
+        const out = JSON.parse(get.stdout) as { clusterId?: string; server?: string; clientCertificate?: string; clientKey?: string };
+        assert.equal(out.clusterId, CLI_CLUSTER_ID);
+        assert.equal(out.server, emulator.cluster(CLI_CLUSTER_ID).internalUrl);
+        const cert = new X509Certificate(String(out.clientCertificate));
+        assert.ok(cert.checkPrivateKey(createPrivateKey(String(out.clientKey))), "the key does not match the certificate");
+        assert.deepEqual(emulator.cluster(CLI_CLUSTER_ID).certificates().map((c) => c.serialNumber), [cert.serialNumber], "not the certificate the emulator minted");
+        assert.ok(!get.stderr.includes(CREDENTIAL.secretKey) && !get.stderr.includes("PRIVATE KEY"), get.stderr);
     });
 
     it("type-checks a TypeScript program against the installed declarations (node16 and node module resolution)", async () => {
@@ -211,7 +252,7 @@ describe("the packed package in a user's program folder", function () {
         timings.create = Date.now() - t0;
         assert.equal(created.op, "create");
         const s1 = created.state;
-        const posts = emulator.calls.filter({ route: "clustercert", method: "POST" });
+        const posts = emulator.calls.filter({ route: "clustercert", method: "POST", clusterId: CLUSTER_ID });
         assert.equal(posts.length, 1, JSON.stringify(emulator.calls.counts()));
         assert.ok(posts[0]!.status < 300 && posts[0]!.authenticated, `POST clustercert answered ${posts[0]!.status}`);
         assert.equal(posts[0]!.accessKey, CREDENTIAL.accessKey, "the host did not use HW_ACCESS_KEY");
