@@ -20,8 +20,8 @@ import { hostScriptFor } from "../harness/host";
 import { REPO_ROOT } from "../harness/program";
 import { isSecret } from "../harness/properties";
 import {
+    claimedPulumiVersion,
     installConsumerProgram,
-    installedVersion,
     npmPack,
     PACKAGE_NAME,
     pulumiCopies,
@@ -52,7 +52,7 @@ function assertNoPath(text: string, what: string, paths: string[]): void {
     assert.doesNotMatch(text, /require\(\s*["'`](\/|[A-Za-z]:\\)/, `${what} requires a module by absolute path`);
 }
 
-describe("the packed package in a user's program folder", function () {
+for (const which of ["lowest", "latest"] as const) describe(`the packed package in a user's program folder, with the ${which} @pulumi/pulumi of the claimed range`, function () {
     this.timeout(300_000);
 
     let emulator: CceEmulator;
@@ -103,7 +103,7 @@ describe("the packed package in a user's program folder", function () {
     before(async function () {
         const distIndex = path.join(REPO_ROOT, "dist", "provider", "index.js");
         assert.ok(fs.existsSync(distIndex), `${distIndex} is missing: run \`npm run build\` first (npm test does)`);
-        pulumiVersion = installedVersion("@pulumi/pulumi");
+        pulumiVersion = await claimedPulumiVersion(which);
         packDir = await fs.promises.mkdtemp(path.join(os.tmpdir(), "cce-pack-"));
         [emulator, pack] = await Promise.all([
             CceEmulator.start({
@@ -135,7 +135,7 @@ describe("the packed package in a user's program folder", function () {
         await Promise.all([first?.cleanup(), second?.cleanup()]);
         await emulator?.stop();
         if (packDir) await fs.promises.rm(packDir, { recursive: true, force: true });
-        console.log(`      timings (ms): ${JSON.stringify(timings)}; tarball ${pack?.size} bytes, ${pack?.files.length} files`);
+        console.log(`      @pulumi/pulumi ${pulumiVersion}; timings (ms): ${JSON.stringify(timings)}; tarball ${pack?.size} bytes, ${pack?.files.length} files`);
     });
 
     it("installs a real copy of the package, and the program's single @pulumi/pulumi", async () => {
@@ -280,6 +280,25 @@ describe("the packed package in a user's program folder", function () {
         assert.equal(state.outputs.server, emulator.cluster(CLUSTER_ID).externalUrl);
         for (const k of SECRET_OUTPUTS.filter((k) => k in state.outputs)) assert.ok(state.secretOutputs.has(k), `${k} is not secret after the update`);
         assert.equal(isSecret(state.inputs.__provider), false, "__provider is secret: the provider closure captured a secret");
+        await engine.stop();
+    });
+
+    it("refresh through the program's host: no call, and the inputs the state records where the host passes them on (>= 3.216)", async () => {
+        assert.ok(state, "nothing was created");
+        const engine = await startEngine(first, "external");
+        const calls = emulator.calls.count();
+        const refreshed = await engine.refresh(state);
+        assert.ok(refreshed);
+        assert.equal(emulator.calls.count(), calls, "refresh called the API");
+        assert.deepEqual(refreshed.outputs, state.outputs);
+        const semver = require("semver") as typeof import("semver");
+        if (semver.gte(pulumiVersion, "3.216.0")) {
+            assert.equal(refreshed.inputs.clusterId, CLUSTER_ID, "the host passes ReadResult.inputs on");
+            assert.equal(refreshed.inputs.context, "external");
+            assert.equal(refreshed.inputs.revokeOnDelete, true);
+        } else {
+            assert.deepEqual(refreshed.inputs, state.inputs, "an older host keeps the stored inputs");
+        }
         await engine.stop();
     });
 

@@ -138,6 +138,34 @@ export function installedVersion(pkg: string, from: string = REPO_ROOT): string 
     return json.version;
 }
 
+/** The `@pulumi/pulumi` range the package claims (its peer dependency). */
+export function claimedPulumiRange(): string {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as { peerDependencies?: Record<string, string> };
+    const range = pkg.peerDependencies?.["@pulumi/pulumi"];
+    if (range === undefined) throw new Error("package.json declares no @pulumi/pulumi peer dependency");
+    return range;
+}
+
+/**
+ * The lowest version the claimed range admits, or the newest release in it (asked from the npm
+ * registry, as a user's `npm install` would resolve it).
+ */
+export async function claimedPulumiVersion(which: "lowest" | "latest"): Promise<string> {
+    const semver = require("semver") as typeof import("semver");
+    const range = claimedPulumiRange();
+    if (which === "lowest") {
+        const min = semver.minVersion(range);
+        if (min === null) throw new Error(`the range ${range} admits no version`);
+        return min.version;
+    }
+    const r = await run("npm", ["view", `@pulumi/pulumi@${range}`, "version", "--json", "--no-update-notifier"], { cwd: REPO_ROOT, timeoutMs: 120_000 });
+    if (r.code !== 0) throw failure(`npm view @pulumi/pulumi@${range} version`, r);
+    const listed = JSON.parse(r.stdout) as string | string[];
+    const newest = semver.maxSatisfying(Array.isArray(listed) ? listed : [listed], range);
+    if (newest === null) throw new Error(`the registry lists no @pulumi/pulumi release in ${range}`);
+    return newest;
+}
+
 export interface ConsumerProgram extends ProgramDir {
     /** How long `npm install` took, ms. */
     installMs: number;
