@@ -16,14 +16,15 @@ import { CceClient } from "@huaweicloud/huaweicloud-sdk-cce/v3/CceClient";
 import { CertDuration } from "@huaweicloud/huaweicloud-sdk-cce/v3/model/CertDuration";
 import { CreateKubernetesClusterCertRequest } from "@huaweicloud/huaweicloud-sdk-cce/v3/model/CreateKubernetesClusterCertRequest";
 import { BasicCredentials } from "@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials";
-import { callApi, type Auth, type CallOptions } from "../provider/api";
-import { Secrets } from "../provider/redact";
-import { clusterCertUrl, issueClusterCert } from "../provider/client";
-import { closeHttp, send } from "../provider/http";
-import { requestedOf } from "../provider/operations";
-import { buildState } from "../provider/outputs";
-import { defaultPolicy } from "../provider/retry";
-import { signRequest, type AkSk } from "../provider/signer";
+import { callApi, type Auth, type CallOptions } from "../provider/huaweicloud/call";
+import { Secrets } from "../provider/util/redact";
+import { clusterCertUrl, issueClusterCert } from "../provider/huaweicloud/cce";
+import { closeHttp, send } from "../provider/huaweicloud/http";
+import { requestedOf } from "../provider/core/issue";
+import { parseKubeconfigJson } from "../provider/kube/kubeconfig";
+import { buildState } from "../provider/core/state";
+import { defaultPolicy } from "../provider/huaweicloud/retry";
+import { signRequest, type AkSk } from "../provider/huaweicloud/signer";
 
 /** Where to send, and as whom. */
 export interface Target {
@@ -61,7 +62,8 @@ export function ours(t: Target): BenchClient {
         name: "ours",
         async call() {
             const answer = await issueClusterCert({ endpoint: t.url, projectId: t.projectId, clusterId: t.clusterId, duration: DURATION_DAYS }, auth, opts);
-            const state = buildState(requested, answer, opts.now());
+            const { kubeconfig } = parseKubeconfigJson(answer.body);
+            const state = buildState(requested, { kubeconfig, apiCall: answer.apiCall, ...(answer.portId ? { portId: answer.portId } : {}) }, opts.now());
             if (state.kubeconfig.length === 0 || state.expiresAt === "") throw new Error("ours: empty outputs");
         },
         close: () => closeHttp(),

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { ClusterCert, SECRET_OUTPUTS } from "../provider";
-import { clusterCertProvider } from "../provider/provider";
+import { clusterCertProvider } from "../provider/pulumi/shim";
 import { Counter } from "../test/harness/fixtures/counter-resource";
 import { COUNTER_FIXTURE_DIR, COUNTER_FIXTURE_PACKAGE } from "../test/harness/fixtures/counter-provider";
 import { Engine } from "../test/harness/engine";

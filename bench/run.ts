@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: builds nothing itself (the npm script runs `npm run build` first, because the
- * dynamic-provider host loads dist/provider/runtime.js), then
+ * dynamic-provider host loads dist/provider/pulumi/runtime.js), then
  *
- *   0. checks the fast paths of provider/certificate.ts and provider/kubeconfig.ts against
+ *   0. checks the fast paths of provider/kube/certificate.ts and provider/kube/kubeconfig.ts against
  *      node:crypto and YAML.stringify (bench/crosscheck.ts);
  *   1. per call: ours vs the official SDK vs the floor at concurrency 1 and 32;
  *   2. through the real dynamic-provider host: creates per second, cold start vs bare start-up;
@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { stopAllHosts } from "../test/harness/host";
 import { cleanupAllProgramDirs, REPO_ROOT } from "../test/harness/program";
 import type { Target } from "./clients";
-import { crossCheck, type CrossCheckResult } from "./crosscheck";
+import { crossCheck, type CrossCheckResult } from "../test/support/crosscheck";
 import { EmulatorProcess } from "./emulator-process";
 import { hostBench, type HostResult } from "./host-bench";
 import { fmt, median, mib, ms, table } from "./measure";
@@ -45,7 +45,7 @@ function log(line: string): void {
 
 /** The host runs dist/: refuse to measure a build older than the sources. */
 function assertBuildCurrent(): void {
-    const built = join(REPO_ROOT, "dist", "provider", "runtime.js");
+    const built = join(REPO_ROOT, "dist", "provider", "pulumi", "runtime.js");
     if (!existsSync(built)) throw new Error("dist/ is missing: run `npm run build` first (`npm run bench` does)");
     const builtAt = statSync(built).mtimeMs;
     const dir = join(REPO_ROOT, "provider");

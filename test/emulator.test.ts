@@ -1,6 +1,6 @@
 /**
  * Tests of the CCE emulator itself (test/emulator/), with raw node:https requests signed by
- * provider/signer.ts. Nothing here uses the provider's client.
+ * provider/huaweicloud/signer.ts. Nothing here uses the provider's client.
  */
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
@@ -10,7 +10,7 @@ import * as https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { signRequest, type AkSk } from "../provider/signer";
+import { signRequest, type AkSk } from "../provider/huaweicloud/signer";
 import { CceEmulator, faults, keyMatchesCert, type KubeconfigJson } from "./emulator";
 
 const execFileAsync = promisify(execFile);

@@ -4,14 +4,14 @@
  * provider's own `validateInputs`. Pure: no I/O.
  */
 import { parseArgs } from "node:util";
-import type { ClusterCertInputs } from "../types";
-import { validateInputs, type CheckFailure } from "../validate";
+import type { ClusterCertInputs } from "../core/types";
+import { validateInputs, type CheckFailure } from "../core/validate";
+import { ClusterCertError } from "../util/errors";
 
 /** Bad usage: unknown flag, missing or malformed value. Exit code 2. */
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
+export class UsageError extends ClusterCertError {
+    constructor(message: string, cause?: unknown) {
+        super("usage", message, cause !== undefined ? { cause } : {});
     }
 }
 

@@ -5,8 +5,8 @@
  * and fingerprint that are the certificate's own. Pure: no I/O, no clock (freshness is `cache.ts`).
  */
 import { createHash } from "node:crypto";
-import { CertificateError, inspectClientCertificate } from "../certificate";
-import type { ClusterCertState } from "../types";
+import { CertificateError, inspectClientCertificate } from "../kube/certificate";
+import type { ClusterCertState } from "../core/types";
 import { CACHE_FORMAT, type CacheKeyParts } from "./cache-key";
 
 /** Largest cache file read (an entry is about 10 KiB with an RSA key); a larger one is a bad entry. */

@@ -4,7 +4,7 @@
  * identity is the access key id, a hash of the token, or the IAM user name: never a secret. Pure.
  */
 import { createHash } from "node:crypto";
-import type { Credentials } from "../settings";
+import { type Credentials } from "../huaweicloud/credentials";
 
 /**
  * Version of the key derivation (part of the hashed text). Unchanged since format 1, so that a

@@ -15,12 +15,12 @@
 import { promises as fs } from "node:fs";
 import { homedir } from "node:os";
 import * as path from "node:path";
-import type { Env } from "../settings";
-import type { ClusterCertState } from "../types";
+import type { ClusterCertState } from "../core/types";
 import { CACHE_ENTRY_MAX_BYTES, checkEntry, renderEntry } from "./cache-entry";
 import { cacheKey, type CacheKeyParts } from "./cache-key";
 import { createPrivateDir, LocalFileError, lstatIfExists, modeString, readSmallRegularFile, reasonOf, shownPath, statIfExists, UnsafeDirectoryError, writableByOthers, writeFileAtomic } from "./files";
 import { DEFAULT_LOCK_OPTIONS, withLock, type LockOptions } from "./lock";
+import { type Env } from "../huaweicloud/credentials";
 
 /** Renew at most this long before expiry… */
 export const RENEWAL_MARGIN_MAX_MS = 10 * 60 * 1000;

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { constants, promises as fs, type Stats } from "node:fs";
 import * as path from "node:path";
+import { ClusterCertError } from "../util/errors";
 
 /** `p` as messages show it: as is, or JSON-quoted when it holds control characters (a message is one clean line). */
 export function shownPath(p: string): string {
@@ -14,10 +15,9 @@ export function shownPath(p: string): string {
 }
 
 /** A file that exists and must not be replaced (no `--force`). Exit code 2. */
-export class OutputExistsError extends Error {
+export class OutputExistsError extends ClusterCertError {
     constructor(readonly paths: readonly string[]) {
-        super(`refusing to overwrite ${paths.map(shownPath).join(", ")}: pass --force to replace ${paths.length === 1 ? "it" : "them"}`);
-        this.name = "OutputExistsError";
+        super("exists", `refusing to overwrite ${paths.map(shownPath).join(", ")}: pass --force to replace ${paths.length === 1 ? "it" : "them"}`);
     }
 }
 
@@ -27,19 +27,17 @@ export function reasonOf(cause: unknown): string {
 }
 
 /** A local file system failure (permissions, disk full, not a directory). Exit code 1. */
-export class LocalFileError extends Error {
+export class LocalFileError extends ClusterCertError {
     /** `cannot <what> <file> (<code>)`, then `; <next>` when given (what happened, what to do). */
     constructor(what: string, file: string, cause: unknown, next?: string) {
-        super(`cannot ${what} ${shownPath(file)} (${reasonOf(cause)})${next !== undefined ? `; ${next}` : ""}`);
-        this.name = "LocalFileError";
+        super("local", `cannot ${what} ${shownPath(file)} (${reasonOf(cause)})${next !== undefined ? `; ${next}` : ""}`, { cause });
     }
 }
 
 /** A directory that others could change (group/other-writable, or owned by another user). Exit code 1. */
-export class UnsafeDirectoryError extends Error {
+export class UnsafeDirectoryError extends ClusterCertError {
     constructor(message: string) {
-        super(message);
-        this.name = "UnsafeDirectoryError";
+        super("local", message);
     }
 }
 

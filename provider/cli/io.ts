@@ -1,8 +1,8 @@
+import { type Env } from "../huaweicloud/credentials";
 /**
  * What a command reads from and writes to its process, passed in so that commands can be run
  * in-process by tests. `processIo()` binds it to the real process.
  */
-import type { Env } from "../settings";
 
 export interface CliIo {
     env: Env;

@@ -18,6 +18,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { lstatIfExists, readSmallRegularFile, reasonOf, shownPath, siblingName, writeExclusive } from "./files";
 import { currentProcess, pidRuns, processStartTime, type ProcessIdentity } from "./process-info";
+import { ClusterCertError } from "../util/errors";
 
 export interface LockOptions {
     /** A lock older than this is taken over. */
@@ -44,10 +45,9 @@ export const LOCK_MAX_BYTES = 4096;
 export const DEFAULT_LOCK_OPTIONS: LockOptions = { staleMs: DEFAULT_LOCK_STALE_MS, waitMs: DEFAULT_LOCK_WAIT_MS, pollMs: 100 };
 
 /** The lock could not be taken in time and `required` was set. Exit code 1. */
-export class LockTimeoutError extends Error {
+export class LockTimeoutError extends ClusterCertError {
     constructor(file: string, waitedMs: number) {
-        super(`another cce-clustercert process holds ${shownPath(file)} (waited ${Math.round(waitedMs / 1000)} s); remove the file if no such process runs`);
-        this.name = "LockTimeoutError";
+        super("local", `another cce-clustercert process holds ${shownPath(file)} (waited ${Math.round(waitedMs / 1000)} s); remove the file if no such process runs`);
     }
 }
 

@@ -4,17 +4,16 @@
  * invocation's lock is bounded (default 10 s, `CCE_CLUSTERCERT_LOCK_WAIT_SECONDS`), so kubectl never
  * hangs on the cache.
  */
-import type { Env } from "../settings";
-import { issueCertificate } from "../operations";
+import { EXEC_DURATION_DAYS } from "../core/defaults";
+import { issueCertificate } from "../core/issue";
 import { UsageError } from "./args";
 import { cacheDir, obtainCached, type CertCacheOptions, type Obtained } from "./cache";
 import type { CacheKeyParts } from "./cache-key";
 import { note, type CliIo } from "./io";
 import { DEFAULT_LOCK_OPTIONS, type LockOptions } from "./lock";
 import { cliEnvironment, type ResolvedRequest } from "./request";
+import { type Env } from "../huaweicloud/credentials";
 
-/** Default validity of certificates obtained for the exec plugin, days. */
-export const EXEC_DEFAULT_DURATION_DAYS = 1;
 
 /** Environment variable: how long to wait for another invocation's lock, seconds (0..600, decimals allowed). */
 export const LOCK_WAIT_ENV = "CCE_CLUSTERCERT_LOCK_WAIT_SECONDS";
@@ -46,6 +45,6 @@ export function keyPartsOf(req: ResolvedRequest): CacheKeyParts {
 }
 
 export async function obtainForExec(req: ResolvedRequest, io: CliIo, refresh = false): Promise<Obtained> {
-    const inputs = { ...req.inputs, duration: req.inputs.duration ?? EXEC_DEFAULT_DURATION_DAYS };
+    const inputs = { ...req.inputs, duration: req.inputs.duration ?? EXEC_DURATION_DAYS };
     return obtainCached(keyPartsOf(req), () => issueCertificate(inputs, cliEnvironment(io)), { ...cacheOptionsFor(io), refresh });
 }

@@ -1,30 +1,20 @@
 /**
  * Resolves what a command will call, before any call: the target (region, project, endpoints)
  * and the credentials, through flags then environment exactly as the provider resolves them, and
- * the `Environment` the provider's operations run in. Missing settings become usage errors,
- * missing credentials `CredentialsError` (exit code 3).
+ * the `Environment` the provider's operations run in. Missing or invalid settings become usage
+ * errors (exit code 2), missing credentials keep their code "credentials" (exit code 3).
  */
-import { EMPTY_CONFIG, resolveCredentials, resolveTarget, SettingsError, type Credentials, type Target } from "../settings";
-import type { Environment } from "../operations";
-import type { ClusterCertInputs } from "../types";
+import type { Environment } from "../core/environment";
+import { EMPTY_CONFIG, resolveTarget, type Target } from "../core/settings";
+import type { ClusterCertInputs } from "../core/types";
 import { UsageError } from "./args";
 import { identityOf } from "./cache-key";
 import { note, type CliIo } from "./io";
+import { SettingsError } from "../util/errors";
+import type { Credentials } from "../huaweicloud/credentials";
+import { credentialSourceList, resolveCredentials } from "../core/credential-sources";
 
-/** No or incomplete credentials in the environment. Exit code 3. */
-export class CredentialsError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "CredentialsError";
-    }
-}
 
-export const CLI_CREDENTIAL_SOURCES = [
-    "HW_ACCESS_KEY/HW_SECRET_KEY[/HW_SECURITY_TOKEN] or HW_AUTH_TOKEN",
-    "HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK[/HUAWEICLOUD_SDK_SECURITY_TOKEN]",
-    "CLOUD_SDK_AK/CLOUD_SDK_SK",
-    "HW_USER_NAME/HW_USER_PASSWORD/HW_DOMAIN_NAME (IAM password)",
-] as const;
 
 /** Region, project and endpoints from the flags, then the environment. */
 export function resolveCliTarget(inputs: ClusterCertInputs, io: CliIo): Target {
@@ -47,11 +37,9 @@ export function resolveCliCredentials(inputs: ClusterCertInputs, io: CliIo): Cre
     try {
         return resolveCredentials(inputs, EMPTY_CONFIG, io.env);
     } catch (e) {
-        if (e instanceof SettingsError) {
-            const message = /^no Huawei Cloud credentials/.test(e.message)
-                ? `no Huawei Cloud credentials found: export one of, in order of precedence: ${CLI_CREDENTIAL_SOURCES.join("; ")}`
-                : e.message;
-            throw new CredentialsError(message);
+        if (e instanceof SettingsError && e.message.startsWith("no Huawei Cloud credentials")) {
+            // The CLI reads no stack config and takes no credential flags: name only what it reads.
+            throw new SettingsError(`no Huawei Cloud credentials found: export one of, in order of precedence: ${credentialSourceList(true).join("; ")}`, "credentials");
         }
         throw e;
     }

@@ -2,7 +2,7 @@
  * The command dispatcher: picks the command, runs it, turns any error into a redacted one-line
  * report and an exit code, and closes the HTTP client so that the process can end.
  */
-import { closeHttp } from "../http";
+import { closeHttp } from "../huaweicloud/http";
 import { UsageError } from "./args";
 import { runExecCredential } from "./commands/exec-credential";
 import { runGet } from "./commands/get";

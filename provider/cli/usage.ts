@@ -1,6 +1,9 @@
 /**
- * The `--help` texts of the program and of each command.
+ * The `--help` texts of the program and of each command. Defaults, limits and the credential
+ * sources come from where they are defined (`core/defaults.ts`, `core/credential-sources.ts`).
  */
+import { credentialSourceList } from "../core/credential-sources";
+import { DEFAULT_DURATION_DAYS, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, EXEC_DURATION_DAYS, MAX_DURATION_DAYS, MAX_RETRIES_LIMIT, MAX_TIMEOUT_SECONDS } from "../core/defaults";
 
 const TARGET = `Target (flags first, then the environment, like the ClusterCert resource):
   --cluster-id ID          the CCE cluster id (required)
@@ -9,14 +12,11 @@ const TARGET = `Target (flags first, then the environment, like the ClusterCert 
   --endpoint URL           CCE endpoint; default https://cce.<region>.myhuaweicloud.com (env HW_CLOUD swaps the domain)
   --iam-endpoint URL       IAM endpoint; env HW_IAM_ENDPOINT; default https://iam.<region>.<cloud>
   --legacy-api             use the deprecated GET (clusters older than v1.13)
-  --max-retries N          retries of throttled or failed requests; env HW_MAX_RETRIES; default 5
-  --timeout-seconds N      time limit per request; default 30`;
+  --max-retries N          retries of throttled or failed requests, 0..${MAX_RETRIES_LIMIT}; env HW_MAX_RETRIES; default ${DEFAULT_MAX_RETRIES}
+  --timeout-seconds N      time limit per request, 1..${MAX_TIMEOUT_SECONDS}; default ${DEFAULT_TIMEOUT_SECONDS}`;
 
-const CREDENTIALS = `Credentials (environment only, never flags), first found wins:
-  HW_ACCESS_KEY + HW_SECRET_KEY [+ HW_SECURITY_TOKEN], or HW_AUTH_TOKEN
-  HUAWEICLOUD_SDK_AK + HUAWEICLOUD_SDK_SK [+ HUAWEICLOUD_SDK_SECURITY_TOKEN]
-  CLOUD_SDK_AK + CLOUD_SDK_SK
-  HW_USER_NAME + HW_USER_PASSWORD + HW_DOMAIN_NAME (IAM password token)
+const CREDENTIALS = `Credentials (environment only, never flags), the first line that has any is used, complete:
+${credentialSourceList(true).map((line) => `  ${line}`).join("\n")}
   NODE_EXTRA_CA_CERTS, HTTPS_PROXY and NO_PROXY are honoured.`;
 
 const EXIT_CODES = `Exit codes:
@@ -52,7 +52,7 @@ Output:
                            not writable by group or others (else: chmod go-w DIR). Files are written
                            all or nothing: after a failure (disk full, EACCES) DIR is as it was.
   --force                  replace existing files (atomically); without it nothing is overwritten
-  --duration DAYS          -1 (maximum, 5 years) or 1..1827; default 365
+  --duration DAYS          -1 (maximum, 5 years) or 1..${MAX_DURATION_DAYS}; default ${DEFAULT_DURATION_DAYS}
   --expires-at DATE        RFC 3339 date or time, 15 minutes to 5 years ahead (instead of --duration)
   --context NAME           internal | external: which context the kubeconfig selects; default CCE's choice
 The expiry is printed on stderr.
@@ -78,7 +78,7 @@ exec-credential cache, so kubectl's first call needs no second one), unless --se
 Options:
   --exec                   required (without it: the same as \`get\`, printing a kubeconfig with the certificate)
   --context NAME           internal | external: which server to use; default CCE's choice (external if bound)
-  --duration DAYS          validity of each certificate the plugin obtains; default 1
+  --duration DAYS          validity of each certificate the plugin obtains; default ${EXEC_DURATION_DAYS}
   --command CMD            the program kubectl runs, split like a shell would; default "cce-clustercert"
                            (found on kubectl's PATH), e.g. --command "node /opt/cce/dist/provider/cli/main.js"
   --api-version V          v1 (kubectl >= 1.22, default) | v1beta1 (older kubectl)
@@ -107,7 +107,7 @@ than 2 minutes) is taken over; a live one is waited for at most 10 s
 (env CCE_CLUSTERCERT_LOCK_WAIT_SECONDS, 0..600), then the certificate is obtained without it.
 
 Options:
-  --duration DAYS          validity of a new certificate; default 1
+  --duration DAYS          validity of a new certificate; default ${EXEC_DURATION_DAYS}
   --api-version V          v1 | v1beta1 when kubectl does not say (KUBERNETES_EXEC_INFO); default v1
   --refresh                replace the cached certificate (e.g. after clustercertrevoke) with a new one
 

@@ -9,13 +9,13 @@ import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import * as path from "node:path";
-import { readCertificate } from "../../provider/certificate";
+import { readCertificate } from "../../provider/kube/certificate";
 import { cacheDir, isFresh, obtainCached, preparePrivateCacheDir, renewalMarginMs, RENEWAL_MARGIN_MAX_MS, storeCached, type CertCacheOptions } from "../../provider/cli/cache";
 import { checkEntry, renderEntry } from "../../provider/cli/cache-entry";
 import { cacheKey, identityOf, type CacheKeyParts } from "../../provider/cli/cache-key";
 import { judgeLock, LockTimeoutError, parseLockInfo, withLock, type LockInfo } from "../../provider/cli/lock";
 import { currentProcess, startTimeFromStat } from "../../provider/cli/process-info";
-import type { ClusterCertState } from "../../provider/types";
+import type { ClusterCertState } from "../../provider/core/types";
 import { selfSignedCert } from "../emulator/pki";
 
 const HOUR = 3_600_000;

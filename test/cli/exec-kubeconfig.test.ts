@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import YAML from "yaml";
-import { answerApiVersion, EXEC_API_V1, EXEC_API_V1BETA1 } from "../../provider/exec-api";
-import { buildExecCredential, rfc3339 } from "../../provider/cli/exec-credential";
-import { buildExecKubeconfig, execCredentialArgs, renderExecKubeconfig, type ExecKubeconfigParams } from "../../provider/exec-kubeconfig";
-import { selectContext, type Kubeconfig } from "../../provider/kubeconfig";
+import { answerApiVersion, buildExecCredential, EXEC_API_V1, EXEC_API_V1BETA1, rfc3339 } from "../../provider/kube/exec-credential";
+import { buildExecKubeconfig, execCredentialArgs, renderExecKubeconfig, type ExecKubeconfigParams } from "../../provider/kube/exec-kubeconfig";
+import { selectContext, type Kubeconfig } from "../../provider/kube/kubeconfig";
 
 /** A real self-signed CA certificate (openssl, P-256): the exec kubeconfig keeps only well-formed CERTIFICATE blocks. */
 const CA = `-----BEGIN CERTIFICATE-----

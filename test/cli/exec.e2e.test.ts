@@ -8,8 +8,8 @@ import { promises as fs } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import YAML from "yaml";
-import { EXEC_API_V1, EXEC_API_V1BETA1 } from "../../provider/exec-api";
-import type { Kubeconfig } from "../../provider/kubeconfig";
+import { EXEC_API_V1, EXEC_API_V1BETA1 } from "../../provider/kube/exec-credential";
+import type { Kubeconfig } from "../../provider/kube/kubeconfig";
 import { CceEmulator, faults } from "../emulator";
 import { cliEnv, cliScript, findKubectl, runCli, runProcess, startCli, type KubectlInfo, type Running } from "./run-cli";
 

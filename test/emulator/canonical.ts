@@ -2,7 +2,7 @@
  * The API gateway's side of `SDK-HMAC-SHA256` (AK/SK) signing, written for the emulator from
  * Huawei's "API Request Signing Guide" (support.huaweicloud.com/devg-apisign: "Constructing a
  * Standard Request", "Creating a To-Be-Signed String", "Calculating the Signature", "Adding the
- * Signature to the Request Header"), NOT from `provider/signer.ts`: nothing here imports the
+ * Signature to the Request Header"), NOT from `provider/huaweicloud/signer.ts`: nothing here imports the
  * provider, so a mistake in the provider's signer makes the emulator answer 401 instead of being
  * repeated on both sides. test/unit/emulator-signature.test.ts checks it against the documented
  * example and against the official Node SDK signer (`@huaweicloud/huaweicloud-sdk-core`).

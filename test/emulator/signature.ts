@@ -2,7 +2,7 @@
  * Verifies an `SDK-HMAC-SHA256` (AK/SK) signature the way the API gateway does: from the request as
  * received (method, raw path and query, the received values of the signed headers, the exact body
  * bytes), with the gateway-side canonicalization of `canonical.ts`, which is written from Huawei's
- * signing guide and shares no code with `provider/signer.ts` (so the provider's client is checked
+ * signing guide and shares no code with `provider/huaweicloud/signer.ts` (so the provider's client is checked
  * against something independent, not against itself).
  */
 import type { IncomingHttpHeaders } from "node:http";

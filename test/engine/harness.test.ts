@@ -1,14 +1,14 @@
 /**
  * Self-test of the engine harness (test/harness/): the real dynamic-provider host of @pulumi/pulumi,
  * driven over gRPC, with a fixture provider (test/harness/fixtures/counter) and with the real
- * serialized `clusterCertProvider`. Needs `npx tsc -p .` first (the host loads dist/provider/runtime.js).
+ * serialized `clusterCertProvider`. Needs `npx tsc -p .` first (the host loads dist/provider/pulumi/runtime.js).
  */
 import * as assert from "assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import * as pulumi from "@pulumi/pulumi";
-import { clusterCertProvider } from "../../provider/provider";
+import { clusterCertProvider } from "../../provider/pulumi/shim";
 import { CheckFailedError, Engine, PartialFailureError, type ResourceState } from "../harness/engine";
 import { COUNTER_FIXTURE_DIR, COUNTER_FIXTURE_PACKAGE, counterProvider } from "../harness/fixtures/counter-provider";
 import { Counter } from "../harness/fixtures/counter-resource";
@@ -443,7 +443,7 @@ describe("engine harness", function () {
         const moduleError = /Cannot find module|ERR_PACKAGE_PATH_NOT_EXPORTED|ERR_MODULE_NOT_FOUND/;
 
         before(async function () {
-            const runtimeJs = path.join(REPO_ROOT, "dist", "provider", "runtime.js");
+            const runtimeJs = path.join(REPO_ROOT, "dist", "provider", "pulumi", "runtime.js");
             assert.ok(fs.existsSync(runtimeJs), `${runtimeJs} is missing: run \`npx tsc -p .\` first`);
             certProviderText = await serializeProvider(clusterCertProvider);
         });

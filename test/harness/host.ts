@@ -22,7 +22,7 @@ import * as plugproto from "@pulumi/pulumi/proto/plugin_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
-import { ProviderError, toProviderError } from "./host-error";
+import { toProviderError } from "./host-error";
 import { REPO_ROOT } from "./program";
 import { fromStruct, stripSecrets, toStruct, type PropertyMap, type SecretValue } from "./properties";
 
@@ -638,9 +638,4 @@ export class ProviderHost {
     async cancel(): Promise<void> {
         await this.call<Empty, Empty>("cancel", this.client.cancel, new Empty());
     }
-}
-
-/** Type guard for errors raised by ProviderHost calls. */
-export function isProviderError(e: unknown): e is ProviderError {
-    return e instanceof ProviderError;
 }

@@ -16,7 +16,7 @@
  *
  * kubectl runs asynchronously (`execFile`): the emulator is served from this very process, and a
  * synchronous child process would block the event loop in the middle of the TLS handshake.
- * Needs `npx tsc -p .` first (the host loads dist/provider/runtime.js).
+ * Needs `npx tsc -p .` first (the host loads dist/provider/pulumi/runtime.js).
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";

@@ -10,7 +10,7 @@
  * requests at the time the log records).
  */
 import assert from "node:assert/strict";
-import { MAX_CONNECTIONS_PER_ORIGIN } from "../../provider/http";
+import { MAX_CONNECTIONS_PER_ORIGIN } from "../../provider/huaweicloud/http";
 import { CceEmulator, faults } from "../emulator";
 import { demoOptions } from "../emulator/options";
 import { Engine, type UpResult } from "../harness/engine";

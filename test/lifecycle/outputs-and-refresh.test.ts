@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import { ClusterCert } from "../../provider";
-import { CLUSTER_CERT_OUTPUTS } from "../../provider/resource";
+import { CLUSTER_CERT_OUTPUTS } from "../../provider/pulumi/resource";
 import { CceEmulator } from "../emulator";
 import { CheckFailedError, type Engine } from "../harness/engine";
 import { stripSecrets } from "../harness/properties";

@@ -196,7 +196,7 @@ describe("lifecycle: revokeOnDelete and replacement", function () {
 
     // Revoking the old certificate revokes every certificate of its user on the cluster: created
     // first, the replacement would be revoked too (its kube API would answer 401). Diff must ask
-    // for deleteBeforeReplace when the old state has revokeOnDelete (provider/runtime.ts).
+    // for deleteBeforeReplace when the old state has revokeOnDelete (provider/pulumi/runtime.ts).
     it("a replacement (renewal or a changed duration) leaves a WORKING certificate: the old one is revoked before the new one is issued", async () => {
         const inputs = (duration: number) => registered({ clusterId: CLUSTER.id, projectId: PROJECT.id, endpoint: emu.url, duration, revokeOnDelete: true });
         const old = (await up(engine, undefined, await inputs(30), "renewed")).state;

@@ -147,7 +147,7 @@ for (const which of ["lowest", "latest"] as const) describe(`the packed package 
             const r = await run(process.execPath, ["-p", `require.resolve("${PACKAGE_NAME}/runtime")`], { cwd: program.dir });
             const runtime = r.stdout.trim();
             assert.equal(r.code, 0, r.stderr);
-            assert.equal(fs.realpathSync(runtime), fs.realpathSync(path.join(installed, "dist", "provider", "runtime.js")));
+            assert.equal(fs.realpathSync(runtime), fs.realpathSync(path.join(installed, "dist", "provider", "pulumi", "runtime.js")));
             assert.ok(hostScriptFor(program.dir).startsWith(path.join(program.dir, "node_modules", "@pulumi", "pulumi") + path.sep));
             assert.ok(!fs.existsSync(path.join(installed, "test")), "the package ships test/");
             assert.deepEqual(pulumiCopies(program.dir), [path.join(program.dir, "node_modules", "@pulumi", "pulumi")], "a second copy of @pulumi/pulumi");

@@ -139,7 +139,7 @@ describe("npm pack", function () {
         // A shipped module without a source is left over from an earlier build (tsc does not clean dist/).
         const stale = files.filter((f) => f.endsWith(".js") && !sources.includes(f.replace(/^dist\/provider\//, "").replace(/\.js$/, "")));
         assert.deepEqual(stale, [], "shipped files without a source in provider/ (stale build output: remove dist/ and build again)");
-        for (const f of ["dist/provider/index.js", "dist/provider/index.d.ts", "dist/provider/runtime.js", "dist/provider/runtime.d.ts"]) {
+        for (const f of ["dist/provider/index.js", "dist/provider/index.d.ts", "dist/provider/pulumi/runtime.js", "dist/provider/pulumi/runtime.d.ts"]) {
             assert.ok(packed.has(f), `${f} is not shipped`);
         }
     });
@@ -184,8 +184,8 @@ describe("npm pack", function () {
             assert.ok("./package.json" in exp, "exports should allow ./package.json (tools read it)");
         }
         // The shim requires exactly what is exported.
-        const shim = fs.readFileSync(path.join(REPO_ROOT, "dist", "provider", "provider.js"), "utf8");
-        const required = [...new Set(specifiers("dist/provider/provider.js", shim).filter((s) => packageNameOf(s) === PACKAGE_NAME))];
+        const shim = fs.readFileSync(path.join(REPO_ROOT, "dist", "provider", "pulumi", "shim.js"), "utf8");
+        const required = [...new Set(specifiers("dist/provider/pulumi/shim.js", shim).filter((s) => packageNameOf(s) === PACKAGE_NAME))];
         assert.deepEqual(required, [`${PACKAGE_NAME}/runtime`]);
     });
 

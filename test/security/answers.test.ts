@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { Agent, request } from "undici";
 import YAML from "yaml";
-import { signRequest } from "../../provider/signer";
+import { signRequest } from "../../provider/huaweicloud/signer";
 import { faults, type CceEmulator } from "../emulator";
 import type { Engine } from "../harness/engine";
 import { cliEnv, runCli } from "../cli/run-cli";

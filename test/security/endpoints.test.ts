@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { send } from "../../provider/http";
+import { send } from "../../provider/huaweicloud/http";
 import type { CceEmulator } from "../emulator";
 import { cliEnv, runCli } from "../cli/run-cli";
 import { AK, CLUSTER, PROJECT, SK, assertOneSafeLine, attempt, certCalls, defaultArgs, failure, startEmulator, startEngine } from "./support";

@@ -4,7 +4,7 @@
  * `--ca-file`) is refused; key data holds exactly one unencrypted key; a certificate not yet valid
  * beyond the clock-skew allowance is refused with both dates. Provider cases run check + create
  * through the REAL dynamic-provider host; CLI cases run the built binary. The oracle for "only
- * certificates" is node's X509Certificate over a strict canonical-PEM pattern, not provider/pem.ts.
+ * certificates" is node's X509Certificate over a strict canonical-PEM pattern, not provider/kube/pem.ts.
  */
 import assert from "node:assert/strict";
 import { X509Certificate, createPrivateKey, generateKeyPairSync } from "node:crypto";

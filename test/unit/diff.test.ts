@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import * as runtime from "../../provider/runtime";
-import type { ClusterCertInputs, ClusterCertState } from "../../provider/types";
+import * as runtime from "../../provider/pulumi/runtime";
+import type { ClusterCertInputs, ClusterCertState } from "../../provider/core/types";
 
 const DAY = 24 * 60 * 60 * 1000;
 

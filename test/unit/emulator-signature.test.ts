@@ -1,6 +1,6 @@
 /**
  * The emulator's signature check (test/emulator/signature.ts over test/emulator/canonical.ts) is
- * written from Huawei's signing guide and shares no code with provider/signer.ts. Here it is held
+ * written from Huawei's signing guide and shares no code with provider/huaweicloud/signer.ts. Here it is held
  * to three independent references: the guide's worked example (every intermediate value), the Go
  * SDK's signer test vectors, and requests signed by the official Node SDK
  * (`@huaweicloud/huaweicloud-sdk-core` AKSKSigner) as they would arrive on the wire. Negative
@@ -270,7 +270,7 @@ function prng(seed: number): () => number {
 // Characters the SDK and a correct client encode the same way: no url.parse auto-escapes (space
 // ' " < > ` { } | \ ^), no "?" "#" "/" in a segment, nothing in U+E000..U+FFFF (the SDK sorts by
 // UTF-16 code unit), no "_" in header names and no padded header values (the SDK signs them as
-// given while HTTP servers hand them over trimmed). See the notes in provider/signer.ts.
+// given while HTTP servers hand them over trimmed). See the notes in provider/huaweicloud/signer.ts.
 const PATH_CHARS = Array.from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!$&()*+,;=:@%éü中😀");
 const QUERY_CHARS = Array.from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -_.~!$&'()*+,;=:@%/?#[]é中😀");
 const HEADER_VALUE_CHARS = Array.from("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/=;:,.- ");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { CloudApiError, describeBody, parseErrorBody } from "../../provider/errors";
-import { redact } from "../../provider/redact";
-import { backoffMs, isRetryableNetworkError, isRetryableStatus, retryAfterMs } from "../../provider/retry";
+import { CloudApiError, describeBody, parseErrorBody } from "../../provider/huaweicloud/errors";
+import { redact } from "../../provider/util/redact";
+import { backoffMs, isRetryableNetworkError, isRetryableStatus, retryAfterMs } from "../../provider/huaweicloud/retry";
 
 describe("parseErrorBody", () => {
     it("reads the four shapes the cloud uses", () => {

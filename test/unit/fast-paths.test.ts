@@ -1,10 +1,10 @@
 /**
- * The fast paths of provider/certificate.ts (strict DER reader) and provider/kubeconfig.ts (YAML
+ * The fast paths of provider/kube/certificate.ts (strict DER reader) and provider/kube/kubeconfig.ts (YAML
  * writer) must agree with node:crypto and YAML.stringify: a smaller run of the benchmark's
  * cross-check (bench/crosscheck.ts), so that `npm test` exercises them on every change.
  */
 import assert from "node:assert/strict";
-import { crossCheck } from "../../bench/crosscheck";
+import { crossCheck } from "../support/crosscheck";
 
 describe("fast paths agree with node:crypto and yaml", function () {
     this.timeout(120_000);

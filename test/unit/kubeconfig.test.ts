@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import YAML from "yaml";
 import {
     decodePemData, encodePemData, endpointsOf, KubeconfigError, parseKubeconfigJson, parseKubeconfigYaml, renderKubeconfig, selectContext,
-} from "../../provider/kubeconfig";
+} from "../../provider/kube/kubeconfig";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 const KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import YAML from "yaml";
-import { encodePemData, type Kubeconfig } from "../../provider/kubeconfig";
-import { buildState, rerenderState, type Requested } from "../../provider/outputs";
+import { encodePemData, type Kubeconfig } from "../../provider/kube/kubeconfig";
+import { buildState, rerenderState, type Requested } from "../../provider/core/state";
 import { createCa, issueCert, type CertificateAuthority, type IssuedCert } from "../emulator/pki";
 
 const DAY = 24 * 60 * 60 * 1000;

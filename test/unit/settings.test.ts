@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { defaultEndpoint } from "../../provider/endpoints";
-import { EMPTY_CONFIG, resolveCredentials, resolveMaxRetries, resolveTarget, SettingsError, type ConfigSource } from "../../provider/settings";
+import { defaultEndpoint } from "../../provider/huaweicloud/endpoints";
+import { EMPTY_CONFIG, resolveMaxRetries, resolveTarget, type ConfigSource } from "../../provider/core/settings";
+import { SettingsError } from "../../provider/util/errors";
+import { resolveCredentials } from "../../provider/core/credential-sources";
 
 function config(values: Record<string, string>): ConfigSource {
     return { get: (k) => values[k] };

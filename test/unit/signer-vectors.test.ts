@@ -1,5 +1,5 @@
 /**
- * Published AK/SK signing examples run through provider/signer.ts, every intermediate step
+ * Published AK/SK signing examples run through provider/huaweicloud/signer.ts, every intermediate step
  * asserted: the canonical request text (written out here by hand from the documented rules), its
  * SHA-256, the string to sign, the signature and the Authorization header.
  *
@@ -31,7 +31,7 @@ import {
     signRequest,
     stringToSign,
     type SignableRequest,
-} from "../../provider/signer";
+} from "../../provider/huaweicloud/signer";
 
 const sha256 = (text: string): string => createHash("sha256").update(text, "utf8").digest("hex");
 const hmac = (key: string, text: string): string => createHmac("sha256", key).update(text, "utf8").digest("hex");

@@ -21,7 +21,7 @@ import {
     signRequest,
     stringToSign,
     type SignableRequest,
-} from "../../provider/signer";
+} from "../../provider/huaweicloud/signer";
 
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 const sha256 = (s: string | Uint8Array): string => createHash("sha256").update(s).digest("hex");

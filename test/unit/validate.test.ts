@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseRfc3339, UNKNOWN, validateInputs } from "../../provider/validate";
+import { parseRfc3339, UNKNOWN, validateInputs } from "../../provider/core/validate";
 
 const NOW = new Date("2026-11-23T12:00:00Z");
 

@@ -3,8 +3,7 @@
  * cached certificate, minting a new one (once, under a lock) when it is near expiry.
  */
 import { booleanFlag, choiceFlag, HELP_FLAG, inputsFromFlags, parseFlags, TARGET_FLAGS, UsageError, type FlagSpecs } from "../args";
-import { answerApiVersion, EXEC_API_CHOICES } from "../../exec-api";
-import { buildExecCredential } from "../exec-credential";
+import { answerApiVersion, buildExecCredential, EXEC_API_CHOICES } from "../../kube/exec-credential";
 import { EXIT_OK } from "../exit-codes";
 import type { CliIo } from "../io";
 import { obtainForExec } from "../obtain";

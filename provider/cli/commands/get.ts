@@ -5,8 +5,8 @@
  * `output-files.ts`), so no certificate is minted that could not be written. The expiry goes to stderr.
  */
 import * as path from "node:path";
-import { issueCertificate } from "../../operations";
-import type { ClusterCertInputs, ClusterCertState } from "../../types";
+import { issueCertificate } from "../../core/issue";
+import type { ClusterCertInputs, ClusterCertState } from "../../core/types";
 import { booleanFlag, choiceFlag, HELP_FLAG, inputsFromFlags, parseFlags, stringFlag, TARGET_FLAGS, type FlagSpecs } from "../args";
 import { EXIT_OK } from "../exit-codes";
 import { abandonOutputDir, prepareOutputDir, writeOutputFiles, type OutputFile, type PreparedOutputDir } from "../output-files";

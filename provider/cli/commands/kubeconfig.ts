@@ -6,18 +6,19 @@
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { countCertificates } from "../../certificate";
-import { endpointProblem } from "../../endpoints";
-import { rerenderState } from "../../outputs";
-import { certificatesOnly } from "../../pem";
-import { safeText } from "../../text";
-import type { ClusterCertInputs } from "../../types";
+import { execKubeconfigFor, type ExecServer } from "../../core/exec-kubeconfig";
+import type { Target } from "../../core/settings";
+import { rerenderState } from "../../core/state";
+import type { ClusterCertInputs } from "../../core/types";
+import { countCertificates } from "../../kube/certificate";
+import { EXEC_API_CHOICES, execApiVersion } from "../../kube/exec-credential";
+import { certificatesOnly } from "../../kube/pem";
+import { safeText } from "../../util/text";
+import { endpointProblem } from "../../util/url";
 import { booleanFlag, choiceFlag, HELP_FLAG, inputsFromFlags, parseFlags, stringFlag, TARGET_FLAGS, UsageError, type Flags, type FlagSpecs } from "../args";
-import { EXEC_API_CHOICES, execApiVersion } from "../../exec-api";
-import { DEFAULT_EXEC_COMMAND, renderExecKubeconfig, type ExecKubeconfigParams } from "../../exec-kubeconfig";
 import { EXIT_OK } from "../exit-codes";
 import { note, type CliIo } from "../io";
-import { EXEC_DEFAULT_DURATION_DAYS, obtainForExec } from "../obtain";
+import { obtainForExec } from "../obtain";
 import { resolveCliTarget, resolveRequest } from "../request";
 import { splitWords } from "../shell-words";
 import { KUBECONFIG_HELP } from "../usage";
@@ -61,47 +62,36 @@ async function readCaFile(file: string, io: CliIo): Promise<string> {
     }
 }
 
-/** The flags kubectl's plugin invocation repeats besides the target: only those given here. */
-function passThrough(inputs: ClusterCertInputs): string[] {
-    const out: string[] = [];
-    if (inputs.legacyApi === true) out.push("--legacy-api");
-    if (inputs.maxRetries !== undefined) out.push(`--max-retries=${inputs.maxRetries}`);
-    if (inputs.timeoutSeconds !== undefined) out.push(`--timeout-seconds=${inputs.timeoutSeconds}`);
-    return out;
-}
-
-type Server = Pick<ExecKubeconfigParams, "server" | "caCertificate" | "insecureSkipTlsVerify" | "context" | "projectId" | "region">;
-
-async function serverFromFlags(flags: Flags, inputs: ClusterCertInputs, io: CliIo): Promise<Server> {
+/** `--server` with `--ca-file` or `--insecure-skip-tls-verify`: no API call. */
+async function serverFromFlags(flags: Flags, inputs: ClusterCertInputs, io: CliIo): Promise<ExecServer> {
     const server = stringFlag(flags, "server") as string;
     const why = endpointProblem(server);
     if (why !== undefined) throw new UsageError(`--server ${why}`);
     const caFile = stringFlag(flags, "ca-file");
     const insecure = booleanFlag(flags, "insecure-skip-tls-verify");
     if (caFile !== undefined && insecure) throw new UsageError("give either --ca-file or --insecure-skip-tls-verify, not both");
-    const target = resolveCliTarget(inputs, io);
     return {
         server,
         ...(caFile !== undefined ? { caCertificate: await readCaFile(caFile, io) } : {}),
         insecureSkipTlsVerify: insecure,
-        ...(inputs.context !== undefined ? { context: inputs.context } : {}),
-        ...(target.projectId !== undefined ? { projectId: target.projectId } : {}),
-        ...(target.region !== undefined ? { region: target.region } : {}),
+        context: inputs.context ?? "internal",
     };
 }
 
-async function serverFromApi(inputs: ClusterCertInputs, io: CliIo): Promise<Server> {
+/** One clustercert call through the exec-credential cache: the server of the chosen context, and the project id it was obtained for. */
+async function serverFromApi(inputs: ClusterCertInputs, io: CliIo): Promise<{ server: ExecServer; projectId: string }> {
     const { context, ...withoutContext } = inputs;
     const { state, fromCache } = await obtainForExec(resolveRequest(withoutContext, io), io);
     const chosen = rerenderState(state, context);
     note(io, `${fromCache ? "used the cached certificate" : "obtained a certificate (cached for exec-credential)"}; server ${chosen.server} (context ${chosen.currentContext})`);
     return {
-        server: chosen.server,
-        ...(chosen.clusterCaCertificate !== undefined ? { caCertificate: chosen.clusterCaCertificate } : {}),
-        insecureSkipTlsVerify: chosen.insecureSkipTlsVerify,
-        context: chosen.currentContext === "external" ? "external" : "internal",
+        server: {
+            server: chosen.server,
+            ...(chosen.clusterCaCertificate !== undefined ? { caCertificate: chosen.clusterCaCertificate } : {}),
+            insecureSkipTlsVerify: chosen.insecureSkipTlsVerify,
+            context: chosen.context,
+        },
         projectId: state.projectId,
-        ...(state.region !== undefined ? { region: state.region } : {}),
     };
 }
 
@@ -121,21 +111,11 @@ export async function runKubeconfig(argv: readonly string[], io: CliIo): Promise
         throw new UsageError("--ca-file and --insecure-skip-tls-verify go with --server");
     }
     const inputs = inputsFromFlags(flags, io.now());
-    const command = flags.command !== undefined ? splitWords(stringFlag(flags, "command") as string) : [...DEFAULT_EXEC_COMMAND];
+    const command = flags.command !== undefined ? splitWords(stringFlag(flags, "command") as string) : undefined;
     const apiVersion = execApiVersion(choiceFlag(flags, "api-version", EXEC_API_CHOICES));
     const target = resolveCliTarget(inputs, io);
-    const server = flags.server !== undefined ? await serverFromFlags(flags, inputs, io) : await serverFromApi(inputs, io);
-    io.stdout(
-        renderExecKubeconfig({
-            clusterId: inputs.clusterId,
-            endpoint: target.endpoint,
-            ...(inputs.iamEndpoint !== undefined ? { iamEndpoint: target.iamEndpoint } : {}),
-            duration: inputs.duration ?? EXEC_DEFAULT_DURATION_DAYS,
-            ...server,
-            command,
-            apiVersion,
-            extraArgs: passThrough(inputs),
-        }),
-    );
+    const { server, projectId } = flags.server !== undefined ? { server: await serverFromFlags(flags, inputs, io), projectId: target.projectId } : await serverFromApi(inputs, io);
+    const pinned: Target = { ...target, ...(projectId !== undefined ? { projectId } : {}) };
+    io.stdout(execKubeconfigFor(inputs, pinned, server, { ...(command !== undefined ? { command } : {}), apiVersion }));
     return EXIT_OK;
 }

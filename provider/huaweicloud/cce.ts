@@ -1,0 +1,143 @@
+/**
+ * The CCE clustercert API: issue a certificate (POST, with the `expire_at` and legacy-GET
+ * fallbacks) and revoke a user's certificates.
+ */
+import { callApi, type ApiResponse, type Auth, type CallOptions } from "./call";
+import { CloudApiError } from "./errors";
+
+/** Which API call issued the certificate: the current POST or the deprecated GET (clusters < v1.13). */
+export type ApiCall = "POST" | "GET";
+
+export const OPERATION = "CCE clustercert";
+export const MAX_DURATION_DAYS = 1827;
+/** The validity asked for when none is given, days. */
+export const DEFAULT_DURATION_DAYS = 365;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** The Port-ID header is a uuid; anything else is not passed on as an output. */
+const PORT_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+export interface CertRequest {
+    endpoint: string;
+    projectId: string;
+    clusterId: string;
+    /** Days (-1 = maximum). Ignored when `expireAt` is set. */
+    duration?: number;
+    expireAt?: Date;
+    /** Use the deprecated GET only. */
+    legacyApi?: boolean;
+}
+
+/** A successful clustercert answer, as received: its body is a kubeconfig as JSON (read by `kube/`). */
+export interface CertAnswer {
+    /** The body, at most the client's size cap. */
+    body: string;
+    /** The answer's HTTP status (2xx). */
+    status: number;
+    /** The Port-ID header, when it is a well-formed id. */
+    portId?: string;
+    requestId?: string;
+    apiCall: ApiCall;
+}
+
+/** `expire_at` as CCE wants it: `2025-01-01 16:00:00 +0000 UTC`. */
+export function formatExpireAt(d: Date): string {
+    return `${d.toISOString().slice(0, 19).replace("T", " ")} +0000 UTC`;
+}
+
+/** Whole days from `now` to `at`, rounded up so the certificate does not expire before `at`. */
+export function daysCovering(at: Date, now: Date): number {
+    return Math.min(MAX_DURATION_DAYS, Math.max(1, Math.ceil((at.getTime() - now.getTime()) / DAY_MS)));
+}
+
+export function clusterCertUrl(endpoint: string, projectId: string, clusterId: string, suffix = "clustercert"): string {
+    return `${endpoint}/api/v3/projects/${encodeURIComponent(projectId)}/clusters/${encodeURIComponent(clusterId)}/${suffix}`;
+}
+
+function headers(projectId: string): Record<string, string> {
+    return { "Content-Type": "application/json", "X-Project-Id": projectId };
+}
+
+function toAnswer(res: ApiResponse, apiCall: ApiCall): CertAnswer {
+    const portId = res.headers["port-id"];
+    return {
+        body: res.body,
+        status: res.status,
+        ...(portId !== undefined && PORT_ID.test(portId) ? { portId } : {}),
+        ...(res.requestId ? { requestId: res.requestId } : {}),
+        apiCall,
+    };
+}
+
+/** An answer meaning "this cluster does not know the POST" (clusters older than v1.13), not "no such cluster". */
+function isLegacyRefusal(e: unknown): boolean {
+    if (!(e instanceof CloudApiError)) return false;
+    if (e.status === 405) return true;
+    if (e.status === 404) return e.apiCode !== "CCE.01404001";
+    return e.status === 400 && /version|not support/i.test(e.apiMessage ?? "");
+}
+
+async function post(req: CertRequest, body: Record<string, unknown>, auth: Auth, opts: CallOptions): Promise<ApiResponse> {
+    return callApi(
+        { operation: OPERATION, method: "POST", url: clusterCertUrl(req.endpoint, req.projectId, req.clusterId), headers: headers(req.projectId), body: JSON.stringify(body) },
+        auth,
+        opts,
+    );
+}
+
+async function legacyGet(req: CertRequest, auth: Auth, opts: CallOptions): Promise<ApiResponse> {
+    return callApi(
+        { operation: `${OPERATION} (deprecated GET)`, method: "GET", url: clusterCertUrl(req.endpoint, req.projectId, req.clusterId), headers: headers(req.projectId) },
+        auth,
+        opts,
+    );
+}
+
+/** Asks CCE for a new client certificate. */
+export async function issueClusterCert(req: CertRequest, auth: Auth, opts: CallOptions): Promise<CertAnswer> {
+    if (req.legacyApi) return toAnswer(await legacyGet(req, auth, opts), "GET");
+    try {
+        if (req.expireAt !== undefined) {
+            try {
+                return toAnswer(await post(req, { expire_at: formatExpireAt(req.expireAt) }, auth, opts), "POST");
+            } catch (e) {
+                if (!(e instanceof CloudApiError && e.status === 400) || isLegacyRefusal(e)) throw e;
+                const days = daysCovering(req.expireAt, opts.now());
+                const note = `this cloud rejected expire_at (${e.apiCode ?? e.status}); requested duration ${days} days instead, which expires no earlier than ${req.expireAt.toISOString()}`;
+                opts.log(`${OPERATION}: ${note}`);
+                return toAnswer(await post(req, { duration: days }, auth, opts), "POST");
+            }
+        }
+        return toAnswer(await post(req, { duration: req.duration ?? DEFAULT_DURATION_DAYS }, auth, opts), "POST");
+    } catch (e) {
+        if (!(e instanceof CloudApiError) || !isLegacyRefusal(e)) throw e;
+        const refusal = `${e.status}${e.apiCode ? ` ${e.apiCode}` : ""}`;
+        let res: ApiResponse;
+        try {
+            res = await legacyGet(req, auth, opts);
+        } catch (getError) {
+            // The GET's own failure is the cause to report; say why it was tried. A GET that is not
+            // published either (404/405) means the POST's refusal was the real answer.
+            if (getError instanceof CloudApiError && (getError.status === 404 || getError.status === 405)) throw e;
+            if (getError instanceof Error) getError.message += ` (the deprecated GET was tried because the cluster refused the POST (${refusal}))`;
+            throw getError;
+        }
+        const note = `the cluster refused the POST (${refusal}); used the deprecated GET (clusters older than v1.13), which takes no duration`;
+        opts.log(`${OPERATION}: ${note}`);
+        return toAnswer(res, "GET");
+    }
+}
+
+/** Revokes every certificate of `userId` on the cluster (`clustercertrevoke`). */
+export async function revokeClusterCert(endpoint: string, projectId: string, clusterId: string, userId: string, auth: Auth, opts: CallOptions): Promise<void> {
+    await callApi(
+        {
+            operation: "CCE clustercertrevoke",
+            method: "POST",
+            url: clusterCertUrl(endpoint, projectId, clusterId, "clustercertrevoke"),
+            headers: headers(projectId),
+            body: JSON.stringify({ userId }),
+        },
+        auth,
+        opts,
+    );
+}
