@@ -3,10 +3,12 @@
  * sources come from where they are defined (`core/defaults.ts`, `core/credential-sources.ts`).
  */
 import { credentialSourceList } from "../core/credential-sources";
-import { DEFAULT_DURATION_DAYS, DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT_SECONDS, EXEC_DURATION_DAYS, MAX_DURATION_DAYS, MAX_RETRIES_LIMIT, MAX_TIMEOUT_SECONDS } from "../core/defaults";
+import { DEFAULT_CLUSTER_TYPE, DEFAULT_DURATION_DAYS, DEFAULT_MAX_RETRIES, MAX_AUTOPILOT_DURATION_DAYS, DEFAULT_TIMEOUT_SECONDS, EXEC_DURATION_DAYS, MAX_DURATION_DAYS, MAX_RETRIES_LIMIT, MAX_TIMEOUT_SECONDS } from "../core/defaults";
 
 const TARGET = `Target (flags first, then the environment, like the ClusterCert resource):
   --cluster-id ID          the CCE cluster id (required)
+  --cluster-type TYPE      standard | autopilot (CCE Autopilot: duration -1 or 1..${MAX_AUTOPILOT_DURATION_DAYS},
+                           no --expires-at, no --legacy-api); default ${DEFAULT_CLUSTER_TYPE}
   --project-id ID          project of the cluster; env HW_PROJECT_ID; else discovered from the region via IAM
   --region NAME            e.g. eu-west-0; env HW_REGION_NAME (or OS_REGION_NAME)
   --endpoint URL           CCE endpoint; default https://cce.<region>.myhuaweicloud.com (env HW_CLOUD swaps the domain)

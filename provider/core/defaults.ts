@@ -2,7 +2,11 @@
  * Every default and limit of the `ClusterCert` arguments (and of the CLI flags that mirror them),
  * defined once. The API's own limits are the client's (`huaweicloud/cce.ts`).
  */
-export { MAX_DURATION_DAYS } from "../huaweicloud/cce";
+import type { ClusterType } from "../huaweicloud/cce";
+export { MAX_AUTOPILOT_DURATION_DAYS, MAX_DURATION_DAYS } from "../huaweicloud/cce";
+
+/** `clusterType` when not given: a standard CCE cluster (`/api/v3/…`). */
+export const DEFAULT_CLUSTER_TYPE: ClusterType = "standard";
 
 /** Validity of a certificate when neither `duration` nor `expiresAt` is given, days. */
 export const DEFAULT_DURATION_DAYS = 365;

@@ -27,9 +27,13 @@ export interface ExecKubeconfigOptions {
     apiVersion?: ExecApiVersion;
 }
 
-/** The flags besides the target that change how the plugin calls the API: only those given. */
-export function passThroughFlags(inputs: Pick<ClusterCertInputs, "legacyApi" | "maxRetries" | "timeoutSeconds">): string[] {
+/**
+ * The flags besides the target that change how the plugin calls the API: only those given
+ * (`--cluster-type autopilot` pins a CCE Autopilot cluster's own API path).
+ */
+export function passThroughFlags(inputs: Pick<ClusterCertInputs, "clusterType" | "legacyApi" | "maxRetries" | "timeoutSeconds">): string[] {
     const out: string[] = [];
+    if (inputs.clusterType === "autopilot") out.push("--cluster-type=autopilot");
     if (inputs.legacyApi === true) out.push("--legacy-api");
     if (inputs.maxRetries !== undefined) out.push(`--max-retries=${inputs.maxRetries}`);
     if (inputs.timeoutSeconds !== undefined) out.push(`--timeout-seconds=${inputs.timeoutSeconds}`);
