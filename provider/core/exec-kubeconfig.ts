@@ -5,8 +5,8 @@
  * so kubectl's environment only has to supply credentials.
  */
 import type { ExecApiVersion } from "../kube/exec-credential";
-import { renderExecKubeconfig } from "../kube/exec-kubeconfig";
-import type { ContextName } from "../kube/kubeconfig";
+import { buildExecKubeconfig, renderExecKubeconfig, type ExecKubeconfigParams } from "../kube/exec-kubeconfig";
+import type { ContextName, Kubeconfig } from "../kube/kubeconfig";
 import { EXEC_DURATION_DAYS } from "./defaults";
 import type { Target } from "./settings";
 import type { ClusterCertInputs } from "./types";
@@ -42,7 +42,16 @@ export function passThroughFlags(inputs: Pick<ClusterCertInputs, "clusterType" |
 
 /** The exec kubeconfig (YAML) for `inputs` resolved as `target` (an unknown project id is left to the plugin to discover), pointing at `server`. */
 export function execKubeconfigFor(inputs: ClusterCertInputs, target: Target, server: ExecServer, options: ExecKubeconfigOptions = {}): string {
-    return renderExecKubeconfig({
+    return renderExecKubeconfig(execParams(inputs, target, server, options));
+}
+
+/** The same exec kubeconfig as a document (for `kubeconfig --exec --merge`). */
+export function execKubeconfigDocFor(inputs: ClusterCertInputs, target: Target, server: ExecServer, options: ExecKubeconfigOptions = {}): Kubeconfig {
+    return buildExecKubeconfig(execParams(inputs, target, server, options));
+}
+
+function execParams(inputs: ClusterCertInputs, target: Target, server: ExecServer, options: ExecKubeconfigOptions): ExecKubeconfigParams {
+    return {
         clusterId: inputs.clusterId,
         ...(target.projectId !== undefined ? { projectId: target.projectId } : {}),
         ...(target.region !== undefined ? { region: target.region } : {}),
@@ -56,5 +65,5 @@ export function execKubeconfigFor(inputs: ClusterCertInputs, target: Target, ser
         ...(options.command !== undefined ? { command: options.command } : {}),
         ...(options.apiVersion !== undefined ? { apiVersion: options.apiVersion } : {}),
         extraArgs: passThroughFlags(inputs),
-    });
+    };
 }

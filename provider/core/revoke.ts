@@ -21,12 +21,17 @@ export function describeRevokee(revokee: Revokee): string {
     return `${revokee.kind} ${safeText(revokee.id, 80)}`;
 }
 
-/** What a revocation does, said before it is done (the provider's log, the CLI's confirmation). */
-export function revocationWarning(revokee: Revokee, clusterId: string): string {
+/** Who loses access: every certificate and kubeconfig of the identity on the cluster, not just one. */
+export function revocationScope(revokee: Revokee, clusterId: string): string {
     return (
-        `revoking every certificate and kubeconfig that ${describeRevokee(revokee)} obtained for cluster ${safeText(clusterId, 80)}: ` +
+        `every certificate and kubeconfig that ${describeRevokee(revokee)} obtained for cluster ${safeText(clusterId, 80)}: ` +
         "console downloads and the certificates of other stacks and tools included stop working"
     );
+}
+
+/** The line logged before a revocation (the provider's `revokeOnDelete`, the CLI's `revoke --yes`). */
+export function revocationWarning(revokee: Revokee, clusterId: string): string {
+    return `revoking ${revocationScope(revokee, clusterId)}`;
 }
 
 /** Autopilot clusters: Huawei publishes no clustercertrevoke for them (see docs/lifecycle.md). */
