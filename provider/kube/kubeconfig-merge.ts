@@ -86,7 +86,8 @@ function parse(text: string, what: string): Document.Parsed | undefined {
 function toJs(doc: Document.Parsed, what: string): Js {
     try {
         const js = doc.toJS({ maxAliasCount: MAX_KUBECONFIG_ALIASES }) as unknown;
-        if (isObject(js)) return js;
+        // A circular alias makes a structure no kubeconfig reader can load (and JSON cannot copy).
+        if (isObject(js)) return JSON.parse(JSON.stringify(js)) as Js;
     } catch {
         // fall through
     }
@@ -95,7 +96,7 @@ function toJs(doc: Document.Parsed, what: string): Js {
 
 /** The original data with the entry merged: what the new text must read as. */
 function expectedJs(original: Js, entry: MergeEntry, setCurrent: boolean): Js {
-    const out: Js = JSON.parse(JSON.stringify(original)) as Js;
+    const out: Js = structuredClone(original);
     const items = itemsOf(entry);
     for (const [list] of LISTS) {
         const current = Array.isArray(out[list]) ? (out[list] as unknown[]) : [];
@@ -234,10 +235,12 @@ export function checkMergeable(text: string, name: string | undefined, what: str
 }
 
 /**
- * `text` (the file's content; empty when it does not exist) with `entry` merged. Throws
+ * `original` (the file's content; empty when it does not exist) with `entry` merged. Throws
  * KubeconfigError, naming `what`, for anything that is not one kubeconfig mapping.
  */
-export function mergeKubeconfig(text: string, entry: MergeEntry, setCurrent: boolean, what: string): MergeResult {
+export function mergeKubeconfig(original: string, entry: MergeEntry, setCurrent: boolean, what: string): MergeResult {
+    // Entries are added as whole lines: a last line without its newline gets one.
+    const text = original !== "" && !original.endsWith("\n") ? `${original}\n` : original;
     if (!MERGE_NAME.test(entry.name)) throw new KubeconfigError(`the name ${quote(entry.name, 80)} is not a kubeconfig name (letters, digits and ._@:/+=- , at most 128)`);
     const doc = parse(text, what);
     if (doc === undefined) {
@@ -246,7 +249,7 @@ export function mergeKubeconfig(text: string, entry: MergeEntry, setCurrent: boo
             apiVersion: "v1", kind: "Config", preferences: {}, clusters: [items.clusters], users: [items.users], contexts: [items.contexts],
             ...(setCurrent ? { "current-context": entry.name } : {}),
         });
-        return { text: `${text}${text !== "" && !text.endsWith("\n") ? "\n" : ""}${fresh}`, replaced: [], method: "spliced" };
+        return { text: `${text}${fresh}`, replaced: [], method: "spliced" };
     }
     const top = doc.contents as YAMLMap;
     checkLists(top, entry.name, what);

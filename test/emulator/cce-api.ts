@@ -50,6 +50,8 @@ export interface CceResult {
     answer: ApiAnswer;
     /** Description of an answer-phase fault that was applied. */
     fault?: string;
+    /** A revocation that was done: the body field and the id. */
+    revoked?: { field: "userId" | "agencyId"; id: string };
 }
 
 export interface CceDeps {
@@ -105,7 +107,7 @@ export class CceApi {
         if (req.action === "clustercertrevoke") {
             if (req.method !== "POST") return { answer: notPublished(req.requestId) };
             if (cluster.config.legacy) return { answer: this.legacyRefusal(cluster) };
-            return { answer: this.revoke(req, cluster) };
+            return this.revoke(req, cluster);
         }
         if (req.method === "GET") return this.issue(req, cluster, fiveYearsFrom(req.now));
         if (req.method !== "POST") return { answer: notPublished(req.requestId) };
@@ -261,16 +263,17 @@ export class CceApi {
         return { answer: json(200, kubeconfig(), headers) };
     }
 
-    private revoke(req: CceRequest, cluster: EmulatedCluster): ApiAnswer {
+    private revoke(req: CceRequest, cluster: EmulatedCluster): CceResult {
         const parsed = this.parseJsonBody(req);
-        if ("answer" in parsed) return parsed.answer;
+        if ("answer" in parsed) return { answer: parsed.answer };
         const { body } = parsed;
         const ids = (["userId", "agencyId"] as const).filter((k) => body[k] !== undefined);
-        if (ids.length !== 1) return badRequest("Invalid request body: exactly one of userId and agencyId is required");
-        const id = body[ids[0] as string];
-        if (typeof id !== "string" || id.trim() === "") return badRequest(`Invalid request body: ${ids[0]} must be a non-empty string`);
+        const field = ids[0];
+        if (ids.length !== 1 || field === undefined) return { answer: badRequest("Invalid request body: exactly one of userId and agencyId is required") };
+        const id = body[field];
+        if (typeof id !== "string" || id.trim() === "") return { answer: badRequest(`Invalid request body: ${field} must be a non-empty string`) };
         cluster.revoke(id.trim());
-        return json(200, {});
+        return { answer: json(200, {}), revoked: { field, id: id.trim() } };
     }
 
     /** Forgets the benchmark answers (after the pool was cleared). */

@@ -494,6 +494,7 @@ export class CceEmulator {
                 now,
             });
             if (result.fault !== undefined) record.fault = result.fault;
+            if (result.revoked !== undefined) record.revoked = result.revoked;
             return finish(result.answer);
         } catch (e) {
             // An emulator bug: say so loudly in the answer, it is test code.
