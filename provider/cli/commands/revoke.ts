@@ -33,7 +33,7 @@ export const REVOKE_FLAGS: FlagSpecs = {
 
 /** An IAM user or agency id: what CCE puts in a certificate's CN (32 hex characters today). */
 function checkId(id: string, where: string): string {
-    if (!ID.test(id)) throw new UsageError(`${where} ${quote(id, 80)} is not an IAM user or agency id (letters, digits, '-' and '_', at most 64)`);
+    if (!ID.test(id)) throw new ClusterCertError("usage", `${where} ${quote(id, 80)} is not an IAM user or agency id (letters, digits, '-' and '_', at most 64)`);
     return id;
 }
 
@@ -44,14 +44,17 @@ async function idFromKubeconfig(file: string, io: CliIo): Promise<{ id: string; 
         const what = `--from-kubeconfig ${shownPath(read.path)}`;
         const found = userCredentialOf(parseUserKubeconfig(read.text, what), undefined, what);
         if (found.kind === "certificate-file") {
-            throw new UsageError(`${what}: user ${quote(found.user, 80)} names its certificate file ${quote(found.file, 120)}: pass --user-id with that certificate's CN`);
+            throw new ClusterCertError(
+                "usage",
+                `${what}: user ${quote(found.user, 80)} names its certificate file ${quote(found.file, 120)}: pass --user-id with that certificate's CN`,
+            );
         }
-        if (found.kind === "none") throw new UsageError(`${found.why}; pass --user-id or --agency-id`);
+        if (found.kind === "none") throw new ClusterCertError("usage", `${found.why}; pass --user-id or --agency-id`);
         const cn = readCertificate(found.pem, what).commonName;
         return { id: checkId(cn, `${what}: the client certificate's CN`), context: found.context };
     } catch (e) {
-        // Whatever is wrong with the file is a usage error here: the flag named an unusable file.
-        if (e instanceof ClusterCertError && e.code !== "usage") throw new UsageError(e.message, e);
+        // Whatever is wrong with the file is bad usage here (exit 2): the flag named an unusable file.
+        if (e instanceof ClusterCertError && e.code !== "usage") throw new ClusterCertError("usage", e.message, { cause: e });
         throw e;
     }
 }
