@@ -74,6 +74,7 @@ ${EXIT_CODES}
 `;
 
 export const KUBECONFIG_HELP = `Usage: cce-clustercert kubeconfig --exec --cluster-id ID [options]
+       cce-clustercert kubeconfig [--exec] --merge --cluster-id ID [--kubeconfig PATH] [--alias NAME] [--set-current] [options]
 
 Prints a kubeconfig whose user is a client-go exec plugin running
   cce-clustercert exec-credential --cluster-id ID --project-id P --region R --endpoint URL --duration=N
