@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { chownSync, promises as fs } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { CceEmulator } from "../emulator";
+import { CceEmulator, faults } from "../emulator";
 import { createCa, issueCert, type CertificateAuthority } from "../emulator/pki";
 import { cliEnv, runCli, runProcess, type Result } from "../cli/run-cli";
 import { RAW_CONTROL } from "./support";
@@ -172,6 +172,21 @@ describe("security: kubeconfig and certificate files given to check, revoke and 
             const inOpen = path.join(open, "config");
             await fs.writeFile(inOpen, "kind: Config\n", { mode: 0o600 });
             await assertUntouched(inOpen, "kind: Config\n", await merge(inOpen), /can be written by group or others \(mode 0777\): run chmod go-w/, "open directory");
+        });
+
+        it("a file changed while the certificate was obtained is not overwritten (exit 1), and no backup is written", async () => {
+            const target = await file("kind: Config\n");
+            let release!: () => void;
+            const held = new Promise<void>((r) => (release = r));
+            emu.inject(
+                faults.holdUntil(held, { route: "clustercert" }, () => {
+                    void fs.writeFile(target, "kind: Config\n# edited meanwhile\n").then(() => release());
+                }),
+            );
+            const res = await merge(target);
+            assertRefused(res, 1, /cannot merge into \S+ \(it changed while the certificate was obtained\); nothing was written: run the command again/, "changed");
+            assert.equal(await fs.readFile(target, "utf8"), "kind: Config\n# edited meanwhile\n");
+            await assert.rejects(fs.lstat(`${target}.cce-clustercert.bak`));
         });
 
         it("an alias with control characters is refused escaped (exit 2)", async () => {
