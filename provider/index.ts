@@ -6,4 +6,4 @@
  */
 export { ClusterCert, CLUSTER_CERT_MODULE, CLUSTER_CERT_TYPE, type ClusterCertArgs, type ClusterCertOutputs } from "./pulumi/resource";
 export { clusterCertProvider } from "./pulumi/shim";
-export { SECRET_OUTPUTS, type ApiCall, type ContextName, type Endpoints, type Mode } from "./core/types";
+export { SECRET_OUTPUTS, type ApiCall, type ClusterType, type ContextName, type Endpoints, type Mode } from "./core/types";

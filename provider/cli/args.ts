@@ -25,6 +25,7 @@ export type Flags = Readonly<Record<string, string | boolean | undefined>>;
 /** Flags that mirror the `ClusterCert` arguments, shared by every command. */
 export const TARGET_FLAGS: FlagSpecs = {
     "cluster-id": { type: "string" },
+    "cluster-type": { type: "string" },
     "project-id": { type: "string" },
     region: { type: "string" },
     endpoint: { type: "string" },
@@ -42,6 +43,7 @@ export const HELP_FLAG: FlagSpecs = { help: { type: "boolean", short: "h" } };
 /** Input name → flag name, for messages. */
 const FLAG_OF_INPUT: Readonly<Record<string, string>> = {
     clusterId: "--cluster-id",
+    clusterType: "--cluster-type",
     projectId: "--project-id",
     region: "--region",
     endpoint: "--endpoint",
@@ -133,6 +135,7 @@ export function inputsFromFlags(flags: Flags, now: Date): ClusterCertInputs {
     const clusterId = stringFlag(flags, "cluster-id");
     const candidate: Record<string, unknown> = {
         clusterId,
+        clusterType: stringFlag(flags, "cluster-type"),
         projectId: stringFlag(flags, "project-id"),
         region: stringFlag(flags, "region"),
         endpoint: stringFlag(flags, "endpoint"),

@@ -15,6 +15,12 @@ export const EXIT_AUTH = 3;
 export const EXIT_NOT_FOUND = 4;
 /** Any other API answer (400, 409, 429 after retries, 5xx), a malformed answer, or a network failure. */
 export const EXIT_API = 5;
+/** `check`: the certificate is valid but expires within the `--within` window. */
+export const EXIT_EXPIRING = 6;
+/** `check`: the certificate has expired, or there is no certificate that can be read. */
+export const EXIT_EXPIRED = 7;
+/** `revoke` without `--yes`: nothing was done; what would be revoked was printed. */
+export const EXIT_NOT_CONFIRMED = 8;
 
 export function exitCodeOf(e: unknown): number {
     if (!(e instanceof ClusterCertError)) return EXIT_FAILURE;

@@ -4,13 +4,15 @@
  */
 import { closeHttp } from "../huaweicloud/http";
 import { UsageError } from "./args";
+import { runCheck } from "./commands/check";
 import { runExecCredential } from "./commands/exec-credential";
 import { runGet } from "./commands/get";
 import { runKubeconfig } from "./commands/kubeconfig";
+import { runRevoke } from "./commands/revoke";
 import { EXIT_OK, EXIT_USAGE, exitCodeOf } from "./exit-codes";
 import { note, type CliIo } from "./io";
 import { describeError } from "./report";
-import { EXEC_CREDENTIAL_HELP, GET_HELP, KUBECONFIG_HELP, MAIN_HELP } from "./usage";
+import { CHECK_HELP, EXEC_CREDENTIAL_HELP, GET_HELP, KUBECONFIG_HELP, MAIN_HELP, REVOKE_HELP } from "./usage";
 import { packageVersion } from "./version";
 
 type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
@@ -23,6 +25,8 @@ export const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> 
     get: { run: runGet, help: GET_HELP },
     kubeconfig: { run: runKubeconfig, help: KUBECONFIG_HELP },
     "exec-credential": { run: runExecCredential, help: EXEC_CREDENTIAL_HELP },
+    check: { run: runCheck, help: CHECK_HELP },
+    revoke: { run: runRevoke, help: REVOKE_HELP },
 };
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {

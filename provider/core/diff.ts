@@ -3,7 +3,7 @@
  * needs a new certificate (replace) or only new outputs (update, no API call). Pure: the resolved
  * target and the clock are passed in.
  */
-import { DEFAULT_DURATION_DAYS, DEFAULT_RENEW_BEFORE_DAYS, EXEC_DURATION_DAYS } from "./defaults";
+import { DEFAULT_CLUSTER_TYPE, DEFAULT_DURATION_DAYS, DEFAULT_RENEW_BEFORE_DAYS, EXEC_DURATION_DAYS } from "./defaults";
 import { defaultContext } from "./state";
 import { renewalStatus } from "./renewal";
 import type { Target } from "./settings";
@@ -31,6 +31,7 @@ export function diffState(id: string, olds: StoredState & StoredCredentials, new
     const replaces: string[] = [];
     const notes: string[] = [];
     if (news.clusterId !== olds.clusterId) replaces.push("clusterId");
+    if ((news.clusterType ?? DEFAULT_CLUSTER_TYPE) !== (olds.clusterType ?? DEFAULT_CLUSTER_TYPE)) replaces.push("clusterType");
     if (target) {
         if (target.projectId !== undefined && target.projectId !== olds.projectId) replaces.push("projectId");
         if (target.region !== olds.region && (target.region !== undefined || news.region !== undefined)) replaces.push("region");

@@ -5,8 +5,8 @@
  * so kubectl's environment only has to supply credentials.
  */
 import type { ExecApiVersion } from "../kube/exec-credential";
-import { renderExecKubeconfig } from "../kube/exec-kubeconfig";
-import type { ContextName } from "../kube/kubeconfig";
+import { buildExecKubeconfig, renderExecKubeconfig, type ExecKubeconfigParams } from "../kube/exec-kubeconfig";
+import type { ContextName, Kubeconfig } from "../kube/kubeconfig";
 import { EXEC_DURATION_DAYS } from "./defaults";
 import type { Target } from "./settings";
 import type { ClusterCertInputs } from "./types";
@@ -27,9 +27,13 @@ export interface ExecKubeconfigOptions {
     apiVersion?: ExecApiVersion;
 }
 
-/** The flags besides the target that change how the plugin calls the API: only those given. */
-export function passThroughFlags(inputs: Pick<ClusterCertInputs, "legacyApi" | "maxRetries" | "timeoutSeconds">): string[] {
+/**
+ * The flags besides the target that change how the plugin calls the API: only those given
+ * (`--cluster-type autopilot` pins a CCE Autopilot cluster's own API path).
+ */
+export function passThroughFlags(inputs: Pick<ClusterCertInputs, "clusterType" | "legacyApi" | "maxRetries" | "timeoutSeconds">): string[] {
     const out: string[] = [];
+    if (inputs.clusterType === "autopilot") out.push("--cluster-type=autopilot");
     if (inputs.legacyApi === true) out.push("--legacy-api");
     if (inputs.maxRetries !== undefined) out.push(`--max-retries=${inputs.maxRetries}`);
     if (inputs.timeoutSeconds !== undefined) out.push(`--timeout-seconds=${inputs.timeoutSeconds}`);
@@ -38,7 +42,16 @@ export function passThroughFlags(inputs: Pick<ClusterCertInputs, "legacyApi" | "
 
 /** The exec kubeconfig (YAML) for `inputs` resolved as `target` (an unknown project id is left to the plugin to discover), pointing at `server`. */
 export function execKubeconfigFor(inputs: ClusterCertInputs, target: Target, server: ExecServer, options: ExecKubeconfigOptions = {}): string {
-    return renderExecKubeconfig({
+    return renderExecKubeconfig(execParams(inputs, target, server, options));
+}
+
+/** The same exec kubeconfig as a document (for `kubeconfig --exec --merge`). */
+export function execKubeconfigDocFor(inputs: ClusterCertInputs, target: Target, server: ExecServer, options: ExecKubeconfigOptions = {}): Kubeconfig {
+    return buildExecKubeconfig(execParams(inputs, target, server, options));
+}
+
+function execParams(inputs: ClusterCertInputs, target: Target, server: ExecServer, options: ExecKubeconfigOptions): ExecKubeconfigParams {
+    return {
         clusterId: inputs.clusterId,
         ...(target.projectId !== undefined ? { projectId: target.projectId } : {}),
         ...(target.region !== undefined ? { region: target.region } : {}),
@@ -52,5 +65,5 @@ export function execKubeconfigFor(inputs: ClusterCertInputs, target: Target, ser
         ...(options.command !== undefined ? { command: options.command } : {}),
         ...(options.apiVersion !== undefined ? { apiVersion: options.apiVersion } : {}),
         extraArgs: passThroughFlags(inputs),
-    });
+    };
 }

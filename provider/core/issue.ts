@@ -8,7 +8,7 @@ import { MalformedAnswerError } from "../huaweicloud/errors";
 import { authFor, discoverProjectId } from "../huaweicloud/iam";
 import { describeDropped, parseKubeconfigJson, type Sanitized } from "../kube/kubeconfig";
 import { safeText } from "../util/text";
-import { DEFAULT_DURATION_DAYS, DEFAULT_RENEW_BEFORE_DAYS, EXEC_DURATION_DAYS } from "./defaults";
+import { DEFAULT_CLUSTER_TYPE, DEFAULT_DURATION_DAYS, DEFAULT_RENEW_BEFORE_DAYS, EXEC_DURATION_DAYS } from "./defaults";
 import { callOptions, type Environment } from "./environment";
 import { execKubeconfigFor } from "./exec-kubeconfig";
 import { redacting } from "./secret-scope";
@@ -18,11 +18,13 @@ import type { ClusterCertInputs, ClusterCertState, ExecState, StoredState } from
 import { parseRfc3339 } from "./validate";
 
 const OPERATION = "CCE clustercert";
+const AUTOPILOT_OPERATION = "CCE Autopilot clustercert";
 
 /** What was asked for, resolved through args, stack config and environment (the effective context is set from the answer). */
 export function requestedOf(inputs: ClusterCertInputs, projectId: string, endpoint: string, region: string | undefined): Requested {
     return {
         clusterId: inputs.clusterId,
+        clusterType: inputs.clusterType ?? DEFAULT_CLUSTER_TYPE,
         projectId,
         ...(region !== undefined ? { region } : {}),
         endpoint,
@@ -39,12 +41,12 @@ export function requestedOf(inputs: ClusterCertInputs, projectId: string, endpoi
 }
 
 /** The answer's kubeconfig with only its documented fields; a malformed one is the cloud's fault. */
-function readAnswer(answer: CertAnswer, log: (line: string) => void): Sanitized {
+function readAnswer(answer: CertAnswer, operation: string, log: (line: string) => void): Sanitized {
     let sanitized: Sanitized;
     try {
         sanitized = parseKubeconfigJson(answer.body);
     } catch (e) {
-        throw new MalformedAnswerError(OPERATION, (e as Error).message, answer.requestId, answer.status, e);
+        throw new MalformedAnswerError(operation, (e as Error).message, answer.requestId, answer.status, e);
     }
     if (sanitized.dropped.length > 0) {
         const rid = answer.requestId !== undefined ? ` (request id ${safeText(answer.requestId, 80)})` : "";
@@ -64,13 +66,18 @@ async function issue(inputs: ClusterCertInputs, environment: Environment, exec: 
         // exec mode mints one short certificate only to learn the servers and the CA; its key is discarded.
         const expireAt = !exec && inputs.expiresAt !== undefined ? parseRfc3339(inputs.expiresAt) : undefined;
         const duration = exec ? EXEC_DURATION_DAYS : inputs.duration ?? DEFAULT_DURATION_DAYS;
-        const answer = await issueClusterCert({ endpoint: resolved.endpoint, projectId, clusterId: inputs.clusterId, duration, expireAt, legacyApi: inputs.legacyApi }, auth, opts);
-        const { kubeconfig } = readAnswer(answer, env.log);
+        const answer = await issueClusterCert(
+            { endpoint: resolved.endpoint, projectId, clusterId: inputs.clusterId, clusterType: inputs.clusterType ?? DEFAULT_CLUSTER_TYPE, duration, expireAt, legacyApi: inputs.legacyApi },
+            auth,
+            opts,
+        );
+        const operation = inputs.clusterType === "autopilot" ? AUTOPILOT_OPERATION : OPERATION;
+        const { kubeconfig } = readAnswer(answer, operation, env.log);
         try {
             const state = buildState(requestedOf(inputs, projectId, resolved.endpoint, resolved.region), { kubeconfig, apiCall: answer.apiCall, ...(answer.portId ? { portId: answer.portId } : {}) }, opts.now());
             return { state, target: { ...resolved, projectId } };
         } catch (e) {
-            throw new MalformedAnswerError(OPERATION, (e as Error).message, answer.requestId, answer.status, e);
+            throw new MalformedAnswerError(operation, (e as Error).message, answer.requestId, answer.status, e);
         }
     });
 }

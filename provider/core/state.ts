@@ -14,7 +14,7 @@ import { ClusterCertError } from "../util/errors";
 /** What the certificate was requested for: the resolved inputs that are kept in state. */
 export type Requested = Pick<
     ClusterCertState,
-    "clusterId" | "projectId" | "region" | "endpoint" | "duration" | "requestedExpiresAt" | "renewBeforeDays" | "legacyApi" | "revokeOnDelete" | "mode" | "execCommand"
+    "clusterId" | "clusterType" | "projectId" | "region" | "endpoint" | "duration" | "requestedExpiresAt" | "renewBeforeDays" | "legacyApi" | "revokeOnDelete" | "mode" | "execCommand"
 > & { context?: ContextName };
 
 export interface Answer {

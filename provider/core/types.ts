@@ -3,10 +3,10 @@
  * them inside the provider host. `resource.ts` wraps them in `pulumi.Input`/`pulumi.Output`.
  */
 
-import type { ApiCall } from "../huaweicloud/cce";
+import type { ApiCall, ClusterType } from "../huaweicloud/cce";
 import type { ContextName } from "../kube/kubeconfig";
 
-export type { ApiCall, ContextName };
+export type { ApiCall, ClusterType, ContextName };
 
 /**
  * `certificate` (default): the certificate and its key are stored (as secrets) and the kubeconfig embeds them.
@@ -18,6 +18,11 @@ export type Mode = "certificate" | "exec";
 
 export interface ClusterCertInputs {
     clusterId: string;
+    /**
+     * `"standard"` (default) or `"autopilot"` (a CCE Autopilot cluster: `duration` -1 or 1..1825 only,
+     * no `expiresAt`, `legacyApi` or `revokeOnDelete`). A change replaces the resource.
+     */
+    clusterType?: ClusterType;
     projectId?: string;
     region?: string;
     /** Days, -1 (maximum, 5 years) or 1..1827. Default 365 unless `expiresAt` is given. */
@@ -53,6 +58,8 @@ export interface Endpoints {
 export interface ClusterCertState {
     // What the certificate was requested for (resolved inputs, compared by diff).
     clusterId: string;
+    /** Absent in states written before CCE Autopilot support: "standard". */
+    clusterType?: ClusterType;
     projectId: string;
     /** Absent when no region is set anywhere (an explicit `endpoint` and `projectId` need none). */
     region?: string;
@@ -110,7 +117,7 @@ export const SECRET_OUTPUTS = ["kubeconfig", "clientCertificate", "clientKey", "
 
 /** Every argument of a `ClusterCert`: one left out here does not compile. */
 const INPUT_NAMES: Record<keyof ClusterCertInputs, true> = {
-    clusterId: true, projectId: true, region: true, duration: true, expiresAt: true, endpoint: true, iamEndpoint: true, context: true,
+    clusterId: true, clusterType: true, projectId: true, region: true, duration: true, expiresAt: true, endpoint: true, iamEndpoint: true, context: true,
     renewBeforeDays: true, legacyApi: true, revokeOnDelete: true, maxRetries: true, timeoutSeconds: true,
     accessKey: true, secretKey: true, securityToken: true, authToken: true, mode: true, execCommand: true,
 };

@@ -5,7 +5,7 @@ import { ID, REGION } from "../huaweicloud/endpoints";
 import { endpointProblem } from "../util/url";
 import { describeValue, quote } from "../util/text";
 import { CLUSTER_CERT_INPUTS, CREDENTIAL_INPUTS } from "./types";
-import { MAX_DURATION_DAYS, MAX_EXPIRY_AHEAD_MS, MAX_RENEW_BEFORE_DAYS, MAX_RETRIES_LIMIT, MAX_TIMEOUT_SECONDS, MIN_EXPIRY_AHEAD_MS } from "./defaults";
+import { MAX_AUTOPILOT_DURATION_DAYS, MAX_DURATION_DAYS, MAX_EXPIRY_AHEAD_MS, MAX_RENEW_BEFORE_DAYS, MAX_RETRIES_LIMIT, MAX_TIMEOUT_SECONDS, MIN_EXPIRY_AHEAD_MS } from "./defaults";
 
 export interface CheckFailure {
     property: string;
@@ -83,6 +83,27 @@ function checkString(field: string, v: unknown, out: CheckFailure[]): void {
     if (v !== undefined && v !== null && !isUnknown(v) && (typeof v !== "string" || v === "")) out.push({ property: field, reason: `${field} must be a non-empty string` });
 }
 
+/**
+ * CCE Autopilot's clustercert (`CreateAutopilotKubernetesClusterCert`) takes `{"duration": N}` only:
+ * N is -1 or 1..1825 (see `MAX_AUTOPILOT_DURATION_DAYS`); it has no `expire_at`, no deprecated GET
+ * and no published clustercertrevoke.
+ */
+function checkAutopilot(news: Record<string, unknown>, out: CheckFailure[]): void {
+    const duration = news.duration;
+    if (typeof duration === "number" && Number.isInteger(duration) && duration > MAX_AUTOPILOT_DURATION_DAYS) {
+        out.push({ property: "duration", reason: `CCE Autopilot accepts duration -1 (5 years) or 1 to ${MAX_AUTOPILOT_DURATION_DAYS} days, got ${duration}` });
+    }
+    if (news.expiresAt !== undefined && news.expiresAt !== null) {
+        out.push({ property: "expiresAt", reason: 'CCE Autopilot\'s clustercert takes no expiry date: use duration (days) with clusterType "autopilot"' });
+    }
+    if (news.legacyApi === true) {
+        out.push({ property: "legacyApi", reason: "CCE Autopilot has no deprecated GET (its clusters are v1.13 or later): remove legacyApi" });
+    }
+    if (news.revokeOnDelete === true) {
+        out.push({ property: "revokeOnDelete", reason: "CCE Autopilot publishes no clustercertrevoke API: remove revokeOnDelete (revoke in the console if needed)" });
+    }
+}
+
 /** Every failure in `news`; `now` bounds `expiresAt`. */
 export function validateInputs(news: Record<string, unknown>, now: Date): CheckFailure[] {
     const out: CheckFailure[] = [];
@@ -90,6 +111,11 @@ export function validateInputs(news: Record<string, unknown>, now: Date): CheckF
         if (!KNOWN_INPUTS.has(key)) out.push({ property: key, reason: `unknown argument ${describeValue(key)}` });
     }
     checkId("clusterId", news.clusterId, true, out);
+    const clusterType = news.clusterType;
+    if (clusterType !== undefined && clusterType !== null && !isUnknown(clusterType) && clusterType !== "standard" && clusterType !== "autopilot") {
+        out.push({ property: "clusterType", reason: `clusterType must be "standard" or "autopilot", got ${describeValue(clusterType)}` });
+    }
+    if (clusterType === "autopilot") checkAutopilot(news, out);
     checkId("projectId", news.projectId, false, out);
     const region = news.region;
     if (region !== undefined && region !== null && !isUnknown(region) && (typeof region !== "string" || !REGION.test(region))) {

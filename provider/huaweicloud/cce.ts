@@ -1,15 +1,33 @@
 /**
  * The CCE clustercert API: issue a certificate (POST, with the `expire_at` and legacy-GET
- * fallbacks) and revoke a user's certificates.
+ * fallbacks; or the CCE Autopilot POST) and revoke a user's or agency's certificates.
  */
 import { callApi, type ApiResponse, type Auth, type CallOptions } from "./call";
+import { ClusterCertError } from "../util/errors";
 import { CloudApiError } from "./errors";
 
 /** Which API call issued the certificate: the current POST or the deprecated GET (clusters < v1.13). */
 export type ApiCall = "POST" | "GET";
 
+/**
+ * The two kinds of CCE cluster, each with its own clustercert API on the same CCE endpoint:
+ * `standard` (`/api/v3/…`) and `autopilot` (CCE Autopilot, `/autopilot/v3/…`).
+ */
+export type ClusterType = "standard" | "autopilot";
+export const CLUSTER_TYPES: readonly ClusterType[] = ["standard", "autopilot"];
+
 export const OPERATION = "CCE clustercert";
+/** The operation name of the Autopilot call (errors name it; `errors.ts` hints by it). */
+export const AUTOPILOT_OPERATION = "CCE Autopilot clustercert";
 export const MAX_DURATION_DAYS = 1827;
+/**
+ * The largest Autopilot `duration` accepted (besides -1). Huawei's reference for
+ * `CreateAutopilotKubernetesClusterCert` (model `CertDuration`) says 1..1827 with the real limit
+ * depending on the leap years in the next five (1826 with one); the same model said 1..1825 ("5*365,
+ * leap years ignored") when the Autopilot API first appeared in the Go SDK (release 0.1.106,
+ * 2024-07). 1825 is accepted by every version of the reference.
+ */
+export const MAX_AUTOPILOT_DURATION_DAYS = 1825;
 /** The validity asked for when none is given, days. */
 export const DEFAULT_DURATION_DAYS = 365;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -20,6 +38,8 @@ export interface CertRequest {
     endpoint: string;
     projectId: string;
     clusterId: string;
+    /** Default "standard". "autopilot" sends `{"duration": N}` to the Autopilot path: no `expire_at`, no GET. */
+    clusterType?: ClusterType;
     /** Days (-1 = maximum). Ignored when `expireAt` is set. */
     duration?: number;
     expireAt?: Date;
@@ -51,6 +71,11 @@ export function daysCovering(at: Date, now: Date): number {
 
 export function clusterCertUrl(endpoint: string, projectId: string, clusterId: string, suffix = "clustercert"): string {
     return `${endpoint}/api/v3/projects/${encodeURIComponent(projectId)}/clusters/${encodeURIComponent(clusterId)}/${suffix}`;
+}
+
+/** `POST /autopilot/v3/projects/{project_id}/clusters/{cluster_id}/clustercert` (CreateAutopilotKubernetesClusterCert). */
+export function autopilotClusterCertUrl(endpoint: string, projectId: string, clusterId: string): string {
+    return `${endpoint}/autopilot/v3/projects/${encodeURIComponent(projectId)}/clusters/${encodeURIComponent(clusterId)}/clustercert`;
 }
 
 function headers(projectId: string): Record<string, string> {
@@ -92,8 +117,28 @@ async function legacyGet(req: CertRequest, auth: Auth, opts: CallOptions): Promi
     );
 }
 
+/** The Autopilot call: `duration` only (its model has no `expire_at`), no fallback (no deprecated GET). */
+async function issueAutopilot(req: CertRequest, auth: Auth, opts: CallOptions): Promise<CertAnswer> {
+    const res = await callApi(
+        {
+            operation: AUTOPILOT_OPERATION,
+            method: "POST",
+            url: autopilotClusterCertUrl(req.endpoint, req.projectId, req.clusterId),
+            headers: headers(req.projectId),
+            body: JSON.stringify({ duration: req.duration ?? DEFAULT_DURATION_DAYS }),
+        },
+        auth,
+        opts,
+    );
+    return toAnswer(res, "POST");
+}
+
 /** Asks CCE for a new client certificate. */
 export async function issueClusterCert(req: CertRequest, auth: Auth, opts: CallOptions): Promise<CertAnswer> {
+    if (req.clusterType === "autopilot") {
+        if (req.legacyApi || req.expireAt !== undefined) throw new ClusterCertError("usage", "CCE Autopilot clusters take neither legacyApi (the deprecated GET) nor expiresAt: use duration");
+        return issueAutopilot(req, auth, opts);
+    }
     if (req.legacyApi) return toAnswer(await legacyGet(req, auth, opts), "GET");
     try {
         if (req.expireAt !== undefined) {
@@ -127,15 +172,25 @@ export async function issueClusterCert(req: CertRequest, auth: Auth, opts: CallO
     }
 }
 
-/** Revokes every certificate of `userId` on the cluster (`clustercertrevoke`). */
-export async function revokeClusterCert(endpoint: string, projectId: string, clusterId: string, userId: string, auth: Auth, opts: CallOptions): Promise<void> {
+/** Whose certificates a revocation invalidates: an IAM user or an agency, by id (a certificate's CN). */
+export interface Revokee {
+    kind: "user" | "agency";
+    id: string;
+}
+
+/**
+ * Revokes every certificate of an IAM user or agency on a (standard) cluster
+ * (`clustercertrevoke`, body `{"userId"}` or `{"agencyId"}`, mutually exclusive). CCE Autopilot
+ * publishes no revocation API.
+ */
+export async function revokeClusterCert(endpoint: string, projectId: string, clusterId: string, revokee: Revokee, auth: Auth, opts: CallOptions): Promise<void> {
     await callApi(
         {
             operation: "CCE clustercertrevoke",
             method: "POST",
             url: clusterCertUrl(endpoint, projectId, clusterId, "clustercertrevoke"),
             headers: headers(projectId),
-            body: JSON.stringify({ userId }),
+            body: JSON.stringify(revokee.kind === "user" ? { userId: revokee.id } : { agencyId: revokee.id }),
         },
         auth,
         opts,

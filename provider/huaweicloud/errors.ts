@@ -68,8 +68,18 @@ const HINTS: Record<number, string> = {
 const IAM_PASSWORD_401 =
     "IAM rejected the password login: check the user name, password and account (domain) name (huaweicloud:userName/password/domainName or HW_USER_NAME/HW_USER_PASSWORD/HW_DOMAIN_NAME).";
 
+/**
+ * A 404 from one clustercert API may mean the cluster is of the other type: CCE Autopilot clusters
+ * are served on `/autopilot/v3/…` only, standard ones on `/api/v3/…` only.
+ */
+const STANDARD_404 =
+    `${HINTS[404]} If it is a CCE Autopilot cluster, set clusterType: "autopilot" (CLI: --cluster-type autopilot).`;
+const AUTOPILOT_404 = `${HINTS[404]} If it is a standard CCE cluster (not Autopilot), leave out clusterType "autopilot".`;
+
 function hintFor(status: number, operation: string): string {
     if (status === 401 && operation === "IAM token") return IAM_PASSWORD_401;
+    if (status === 404 && operation.startsWith("CCE clustercert") && !operation.startsWith("CCE clustercertrevoke")) return STANDARD_404;
+    if (status === 404 && operation === "CCE Autopilot clustercert") return AUTOPILOT_404;
     return HINTS[status] ?? (status >= 500 ? "The service failed: retry later; if it persists, quote the request id to Huawei Cloud support." : "");
 }
 

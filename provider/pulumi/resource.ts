@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { clusterCertProvider } from "./shim";
 import {
-    CREDENTIAL_INPUTS, SECRET_OUTPUTS, type ApiCall, type CertificateFacts, type ClusterCertInputs, type ClusterCertState, type ContextName, type Endpoints, type Mode,
+    CREDENTIAL_INPUTS, SECRET_OUTPUTS, type ApiCall, type CertificateFacts, type ClusterCertInputs, type ClusterCertState, type ClusterType, type ContextName, type Endpoints, type Mode,
 } from "../core/types";
 
 /** The type token is `pulumi-nodejs:dynamic/cce:ClusterCert`. */
@@ -19,16 +19,17 @@ export type ClusterCertArgs = { [K in keyof ClusterCertInputs]: pulumi.Input<Non
 
 /**
  * The outputs of a `ClusterCert`, as plain values (see `ClusterCertState` for each field). The facts
- * of a stored certificate are absent in exec mode; `mode` is always set on new resources.
+ * of a stored certificate are absent in exec mode; `mode` and `clusterType` are always set on new resources.
  */
-export type ClusterCertOutputs = Omit<ClusterCertState, CertificateFacts | "mode"> & Partial<Pick<ClusterCertState, CertificateFacts>> & { mode: Mode };
+export type ClusterCertOutputs = Omit<ClusterCertState, CertificateFacts | "mode" | "clusterType"> &
+    Partial<Pick<ClusterCertState, CertificateFacts>> & { mode: Mode; clusterType: ClusterType };
 
 /**
  * Every output, seeded as `undefined` so that each exists on the resource (an output not in the
  * registered properties never resolves). A key of `ClusterCertOutputs` missing here does not compile.
  */
 const OUTPUTS: Record<keyof ClusterCertOutputs, true> = {
-    clusterId: true, projectId: true, region: true, endpoint: true, duration: true, requestedExpiresAt: true, context: true,
+    clusterId: true, clusterType: true, projectId: true, region: true, endpoint: true, duration: true, requestedExpiresAt: true, context: true,
     renewBeforeDays: true, legacyApi: true, revokeOnDelete: true, mode: true, execCommand: true,
     kubeconfig: true, clientCertificate: true, clientKey: true, clusterCaCertificate: true, server: true, endpoints: true,
     currentContext: true, insecureSkipTlsVerify: true, userId: true, fingerprint: true, serialNumber: true, issuedAt: true,
@@ -44,6 +45,8 @@ export const CLUSTER_IDENTIFIER_PREFIX = "cce-cluster:";
 export class ClusterCert extends pulumi.dynamic.Resource {
     /** The CCE cluster's id. */
     declare public readonly clusterId: pulumi.Output<string>;
+    /** "standard" (default) or "autopilot" (a CCE Autopilot cluster, served on its own API path). */
+    declare public readonly clusterType: pulumi.Output<ClusterType>;
     /** The project (resolved, or discovered from the region through IAM). */
     declare public readonly projectId: pulumi.Output<string>;
     /** The region; undefined when none is set anywhere (an explicit `endpoint` and `projectId` need none). */
@@ -95,7 +98,8 @@ export class ClusterCert extends pulumi.dynamic.Resource {
     /** "POST", or "GET" for the deprecated call of clusters older than v1.13. */
     declare public readonly apiCall: pulumi.Output<ApiCall>;
     /**
-     * A stable name of the cluster, known during preview (derived from `clusterId` alone): pass it to
+     * A stable name of the cluster, known during preview (derived from `clusterId` alone, not from
+     * `clusterType`: CCE cluster ids are UUIDs that one cluster of either type holds): pass it to
      * `new k8s.Provider(name, { kubeconfig: cert.kubeconfig, clusterIdentifier: cert.clusterIdentifier })`.
      * The Kubernetes provider then replaces itself, and every resource it manages, only when this
      * changes — not when the certificate is renewed, the context changes or credentials rotate.

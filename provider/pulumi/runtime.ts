@@ -69,6 +69,7 @@ export async function create(inputs: ClusterCertInputs): Promise<pulumi.dynamic.
 export function inputsOf(s: StoredState & StoredCredentials): ClusterCertInputs {
     return defined({
         clusterId: s.clusterId,
+        clusterType: s.clusterType,
         projectId: s.projectId,
         region: s.region,
         endpoint: s.endpoint,

@@ -32,6 +32,8 @@ export interface CallRecord {
     fault?: string;
     /** The Retry-After header of the answer, if it had one (as sent). */
     retryAfter?: string;
+    /** A successful clustercertrevoke: which body field named whom. */
+    revoked?: { field: "userId" | "agencyId"; id: string };
     durationMs: number;
 }
 

@@ -1,6 +1,7 @@
 /**
  * The CCE routes:
  *   POST /api/v3/projects/{project_id}/clusters/{cluster_id}/clustercert        {"duration": N} | {"expire_at": "…"}
+ *   POST /autopilot/v3/projects/{project_id}/clusters/{cluster_id}/clustercert  {"duration": N} (CCE Autopilot clusters only)
  *   GET  /api/v3/projects/{project_id}/clusters/{cluster_id}/clustercert        (deprecated, no body)
  *   POST /api/v3/projects/{project_id}/clusters/{cluster_id}/clustercertrevoke  {"userId": "…"} | {"agencyId": "…"}
  * Each mints or revokes real certificates of the emulated cluster.
@@ -21,7 +22,7 @@ import type { EmulatedCluster } from "./cluster";
 import { applyKubeconfigMutation, describeFault, type FaultQueue } from "./faults";
 import type { Identity } from "./identity";
 import { buildKubeconfig } from "./kubeconfig";
-import type { ResolvedOptions } from "./options";
+import type { ClusterType, ResolvedOptions } from "./options";
 import { createCa, generateKeyPair, privateKeyPem, type CertPool, type IssuedCert } from "./pki";
 
 export const MAX_DURATION_DAYS = 1827;
@@ -34,6 +35,8 @@ const EXPIRE_AT = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2}
 export interface CceRequest {
     method: string;
     action: "clustercert" | "clustercertrevoke";
+    /** The API the path belongs to: `/api/v3` ("standard") or `/autopilot/v3` ("autopilot"). */
+    api: ClusterType;
     projectId: string;
     clusterId: string;
     headers: IncomingHttpHeaders;
@@ -47,6 +50,8 @@ export interface CceResult {
     answer: ApiAnswer;
     /** Description of an answer-phase fault that was applied. */
     fault?: string;
+    /** A revocation that was done: the body field and the id. */
+    revoked?: { field: "userId" | "agencyId"; id: string };
 }
 
 export interface CceDeps {
@@ -93,10 +98,16 @@ export class CceApi {
         const target = this.resolve(req);
         if ("answer" in target) return { answer: target.answer };
         const { cluster } = target;
+        if (req.api === "autopilot") {
+            // Only the POST of clustercert is routed here (server.ts).
+            const notAfter = this.validateAutopilotBody(req);
+            if (!(notAfter instanceof Date)) return { answer: notAfter };
+            return this.issue(req, cluster, notAfter);
+        }
         if (req.action === "clustercertrevoke") {
             if (req.method !== "POST") return { answer: notPublished(req.requestId) };
             if (cluster.config.legacy) return { answer: this.legacyRefusal(cluster) };
-            return { answer: this.revoke(req, cluster) };
+            return this.revoke(req, cluster);
         }
         if (req.method === "GET") return this.issue(req, cluster, fiveYearsFrom(req.now));
         if (req.method !== "POST") return { answer: notPublished(req.requestId) };
@@ -124,7 +135,8 @@ export class CceApi {
             return { answer: cceError(403, CCE_FORBIDDEN, `Forbidden: user ${identity.userName} has no permission cce:cluster:generateClientCredential in project ${projectId}`) };
         }
         const cluster = this.deps.clusters.get(clusterId);
-        if (!cluster || cluster.config.projectId !== projectId) {
+        // Each cluster type is known only to its own API: the other path answers as for no cluster at all.
+        if (!cluster || cluster.config.projectId !== projectId || cluster.config.type !== req.api) {
             return { answer: cceError(404, CCE_NOT_FOUND, `Resource not found: cluster ${clusterId} does not exist in project ${projectId}`) };
         }
         return { cluster };
@@ -176,6 +188,25 @@ export class CceApi {
         const d = body.duration;
         if (typeof d !== "number" || !Number.isInteger(d) || !(d === -1 || (d >= 1 && d <= MAX_DURATION_DAYS))) {
             return badRequest(`Invalid request body: duration must be -1 or an integer between 1 and ${MAX_DURATION_DAYS}`);
+        }
+        return d === -1 ? fiveYearsFrom(req.now) : new Date(req.now.getTime() + d * DAY_MS);
+    }
+
+    /**
+     * The Autopilot body (`CertDuration`: `duration` only, required): -1 (5 years) or 1 up to the
+     * days in the next five calendar years (1826 or 1827, as the reference says). `expire_at` is not
+     * part of the model: refused like an unknown field.
+     */
+    private validateAutopilotBody(req: CceRequest): Date | ApiAnswer {
+        const parsed = this.parseJsonBody(req);
+        if ("answer" in parsed) return parsed.answer;
+        const { body } = parsed;
+        if (body.expire_at !== undefined) return badRequest('Invalid request body: json: unknown field "expire_at"');
+        const d = body.duration;
+        if (d === undefined) return badRequest("Invalid request body: duration is required");
+        const max = Math.round((fiveYearsFrom(req.now).getTime() - req.now.getTime()) / DAY_MS);
+        if (typeof d !== "number" || !Number.isInteger(d) || !(d === -1 || (d >= 1 && d <= max))) {
+            return badRequest(`Invalid request body: duration must be -1 or an integer between 1 and ${max}`);
         }
         return d === -1 ? fiveYearsFrom(req.now) : new Date(req.now.getTime() + d * DAY_MS);
     }
@@ -232,16 +263,17 @@ export class CceApi {
         return { answer: json(200, kubeconfig(), headers) };
     }
 
-    private revoke(req: CceRequest, cluster: EmulatedCluster): ApiAnswer {
+    private revoke(req: CceRequest, cluster: EmulatedCluster): CceResult {
         const parsed = this.parseJsonBody(req);
-        if ("answer" in parsed) return parsed.answer;
+        if ("answer" in parsed) return { answer: parsed.answer };
         const { body } = parsed;
         const ids = (["userId", "agencyId"] as const).filter((k) => body[k] !== undefined);
-        if (ids.length !== 1) return badRequest("Invalid request body: exactly one of userId and agencyId is required");
-        const id = body[ids[0] as string];
-        if (typeof id !== "string" || id.trim() === "") return badRequest(`Invalid request body: ${ids[0]} must be a non-empty string`);
+        const field = ids[0];
+        if (ids.length !== 1 || field === undefined) return { answer: badRequest("Invalid request body: exactly one of userId and agencyId is required") };
+        const id = body[field];
+        if (typeof id !== "string" || id.trim() === "") return { answer: badRequest(`Invalid request body: ${field} must be a non-empty string`) };
         cluster.revoke(id.trim());
-        return json(200, {});
+        return { answer: json(200, {}), revoked: { field, id: id.trim() } };
     }
 
     /** Forgets the benchmark answers (after the pool was cleared). */

@@ -56,7 +56,16 @@ export interface ClusterOption {
     version?: string;
     /** Port-ID response header. Default: a random uuid, stable for the emulator's life. */
     portId?: string;
+    /**
+     * "standard" (default): served on `/api/v3/…/clustercert`. "autopilot": a CCE Autopilot cluster,
+     * served on `/autopilot/v3/…/clustercert` only (the standard path answers 404 for it, and the
+     * Autopilot path 404 for a standard cluster); it has no clustercertrevoke and no deprecated GET.
+     */
+    type?: ClusterType;
 }
+
+/** The two kinds of CCE cluster, each with its own API path. */
+export type ClusterType = "standard" | "autopilot";
 
 export interface RateLimitOption {
     /** Requests allowed per window. */
@@ -153,6 +162,7 @@ export interface ResolvedCluster {
     minor: number;
     legacy: boolean;
     portId: string;
+    type: ClusterType;
 }
 
 export const DEFAULT_SKEW_MS = 15 * 60 * 1000;
@@ -181,6 +191,10 @@ function resolveCluster(c: ClusterOption, projectIds: Set<string>): ResolvedClus
     const raw = c.version ?? "v1.28";
     const version = raw.startsWith("v") ? raw : `v${raw}`;
     const { major, minor } = parseClusterVersion(version);
+    const type = c.type ?? "standard";
+    if (type !== "standard" && type !== "autopilot") throw new Error(`emulator: cluster ${c.id} has type ${JSON.stringify(type)}, not "standard" or "autopilot"`);
+    const legacy = major < 1 || (major === 1 && minor < 13);
+    if (legacy && type === "autopilot") throw new Error(`emulator: cluster ${c.id} is an Autopilot cluster of version ${version}: Autopilot clusters are v1.13 or later`);
     return {
         id: c.id,
         projectId: c.projectId,
@@ -189,8 +203,9 @@ function resolveCluster(c: ClusterOption, projectIds: Set<string>): ResolvedClus
         version,
         major,
         minor,
-        legacy: major < 1 || (major === 1 && minor < 13),
+        legacy,
         portId: c.portId ?? randomUUID(),
+        type,
     };
 }
 

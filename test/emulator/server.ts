@@ -21,7 +21,7 @@ import { closeServer, listen, readBody, resetConnection, send, splitTarget, trac
 import { IamApi } from "./iam-api";
 import { IdentityRegistry } from "./identity";
 import type { KubeStore } from "./kube-store";
-import { resolveOptions, type EmulatorOptions, type RateLimitOption, type ResolvedCredential, type ResolvedOptions } from "./options";
+import { resolveOptions, type ClusterType, type EmulatorOptions, type RateLimitOption, type ResolvedCredential, type ResolvedOptions } from "./options";
 import { CertPool, createCa, issueCert, loadCa, type CertificateAuthority } from "./pki";
 import { RateLimiter } from "./rate-limit";
 
@@ -34,6 +34,8 @@ export interface ClusterInfo {
     legacy: boolean;
     publicIp: boolean;
     portId: string;
+    /** "standard" or "autopilot" (served on `/autopilot/v3/…` only). */
+    type: ClusterType;
     /** Kubernetes API, internal endpoint (serving certificate signed by the cluster CA). */
     internalUrl: string;
     /** Kubernetes API, external endpoint (self-signed certificate), with a public IP only. */
@@ -62,9 +64,13 @@ interface RouteMatch {
     projectId?: string;
     clusterId?: string;
     action?: "clustercert" | "clustercertrevoke";
+    /** Which cluster type's API the path belongs to: `/api/v3` (standard) or `/autopilot/v3`. */
+    api?: ClusterType;
 }
 
 const CCE_PATH = /^\/api\/v3\/projects\/([^/]+)\/clusters\/([^/]+)\/(clustercert|clustercertrevoke)\/?$/;
+/** CCE Autopilot publishes only the POST of clustercert (no deprecated GET, no clustercertrevoke). */
+const AUTOPILOT_PATH = /^\/autopilot\/v3\/projects\/([^/]+)\/clusters\/([^/]+)\/clustercert\/?$/;
 
 function decode(s: string): string {
     try {
@@ -78,8 +84,10 @@ function matchRoute(path: string): RouteMatch {
     const m = CCE_PATH.exec(path);
     if (m) {
         const action = m[3] as "clustercert" | "clustercertrevoke";
-        return { route: action, allowed: action === "clustercert" ? ["GET", "POST"] : ["POST"], projectId: decode(m[1] as string), clusterId: decode(m[2] as string), action };
+        return { route: action, allowed: action === "clustercert" ? ["GET", "POST"] : ["POST"], projectId: decode(m[1] as string), clusterId: decode(m[2] as string), action, api: "standard" };
     }
+    const a = AUTOPILOT_PATH.exec(path);
+    if (a) return { route: "clustercert", allowed: ["POST"], projectId: decode(a[1] as string), clusterId: decode(a[2] as string), action: "clustercert", api: "autopilot" };
     if (path === "/v3/auth/tokens" || path === "/v3/auth/tokens/") return { route: "iam-tokens", allowed: ["POST"] };
     if (path === "/v3/projects" || path === "/v3/projects/") return { route: "iam-projects", allowed: ["GET"] };
     return { route: "unknown", allowed: [] };
@@ -230,6 +238,7 @@ export class CceEmulator {
             legacy: c.config.legacy,
             publicIp: c.config.publicIp,
             portId: c.config.portId,
+            type: c.config.type,
             internalUrl: c.internalUrl,
             ...(c.externalUrl !== undefined ? { externalUrl: c.externalUrl } : {}),
             caCertPem: c.ca.certPem,
@@ -475,6 +484,7 @@ export class CceEmulator {
             const result = await this.cce.handle({
                 method,
                 action: match.action as "clustercert" | "clustercertrevoke",
+                api: match.api as ClusterType,
                 projectId: match.projectId as string,
                 clusterId: match.clusterId as string,
                 headers: req.headers,
@@ -484,6 +494,7 @@ export class CceEmulator {
                 now,
             });
             if (result.fault !== undefined) record.fault = result.fault;
+            if (result.revoked !== undefined) record.revoked = result.revoked;
             return finish(result.answer);
         } catch (e) {
             // An emulator bug: say so loudly in the answer, it is test code.

@@ -175,7 +175,7 @@ describe("lifecycle: outputs, credential rotation, dates and refresh through the
             assert.equal(emu.calls.entries.length, calls, "no API call");
             const { __provider: _p, ...inputs } = stripSecrets(refreshed.inputs) as Record<string, unknown>;
             assert.deepEqual(inputs, {
-                clusterId: PUBLIC.id, projectId: PROJECT.id, region: PROJECT.name, endpoint: emu.url, duration: 30, context: "internal",
+                clusterId: PUBLIC.id, clusterType: "standard", projectId: PROJECT.id, region: PROJECT.name, endpoint: emu.url, duration: 30, context: "internal",
                 renewBeforeDays: 30, legacyApi: false, revokeOnDelete: true, mode: "certificate", accessKey: OLD_CRED.accessKey, secretKey: OLD_CRED.secretKey,
             });
             assert.deepEqual(refreshed.outputs, created.state.outputs, "outputs unchanged");

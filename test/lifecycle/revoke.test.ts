@@ -86,6 +86,13 @@ describe("lifecycle: revocation on delete through the real host", function () {
         assert.equal(mine?.revoked, true);
         assert.equal(mine?.userId, state.outputs.userId, "revoked by the certificate's CN");
         await engine.host.waitForLog(`${state.id}: revoked every certificate of user ${state.outputs.userId as string} on cluster ${CLUSTER.id}`);
+        // Before the call, one line says who loses access: every certificate of that user, not just this one.
+        const lines = logsSince(engine, from);
+        const warned = lines.findIndex((l) =>
+            l.includes(`${state.id}: revoking every certificate and kubeconfig that user ${state.outputs.userId as string} obtained for cluster ${CLUSTER.id}: console downloads and the certificates of other stacks and tools included stop working`),
+        );
+        const done = lines.findIndex((l) => l.includes(`${state.id}: revoked every certificate`));
+        assert.ok(warned >= 0 && warned < done, `the warning comes first:\n${lines.join("\n")}`);
         assert.ok(!logsSince(engine, from).some((l) => l.includes(CRED.secretKey)));
         // A certificate minted after the revocation works.
         const fresh = (await up(engine, undefined, await args(), "after")).state;

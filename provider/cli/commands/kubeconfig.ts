@@ -2,15 +2,18 @@
  * `cce-clustercert kubeconfig --exec`: prints a kubeconfig whose user runs
  * `cce-clustercert exec-credential`. The server and CA come from `--server`/`--ca-file`, or else from
  * one clustercert call made through the exec-credential cache (so the certificate it returns serves
- * kubectl's first request). Without `--exec` it is `get` printing the kubeconfig.
+ * kubectl's first request). Without `--exec` it is `get` printing the kubeconfig. With `--merge`
+ * (either way) the cluster, user and context are merged into a kubeconfig file instead (`merge.ts`).
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { execKubeconfigFor, type ExecServer } from "../../core/exec-kubeconfig";
+import { execKubeconfigDocFor, execKubeconfigFor, type ExecServer } from "../../core/exec-kubeconfig";
+import { issueCertificate } from "../../core/issue";
 import type { Target } from "../../core/settings";
 import { rerenderState } from "../../core/state";
 import type { ClusterCertInputs } from "../../core/types";
 import { countCertificates } from "../../kube/certificate";
+import { parseKubeconfigYaml, selectContext } from "../../kube/kubeconfig";
 import { EXEC_API_CHOICES, execApiVersion } from "../../kube/exec-credential";
 import { certificatesOnly } from "../../kube/pem";
 import { safeText } from "../../util/text";
@@ -19,11 +22,12 @@ import { booleanFlag, choiceFlag, HELP_FLAG, inputsFromFlags, parseFlags, string
 import { EXIT_OK } from "../exit-codes";
 import { note, type CliIo } from "../io";
 import { obtainForExec } from "../obtain";
-import { resolveCliTarget, resolveRequest } from "../request";
+import { cliEnvironment, resolveCliTarget, resolveRequest } from "../request";
 import { splitWords } from "../shell-words";
 import { KUBECONFIG_HELP } from "../usage";
 import { rejectFixedExpiry } from "./exec-credential";
-import { runGet } from "./get";
+import { describeExpiry, runGet } from "./get";
+import { defaultMergeName, MERGE_FLAGS, mergeInto, planMerge, type MergePlan } from "./merge";
 
 const EXEC_ONLY_FLAGS: FlagSpecs = {
     exec: { type: "boolean" },
@@ -34,7 +38,7 @@ const EXEC_ONLY_FLAGS: FlagSpecs = {
     "api-version": { type: "string" },
 };
 
-export const KUBECONFIG_FLAGS: FlagSpecs = { ...TARGET_FLAGS, ...HELP_FLAG, ...EXEC_ONLY_FLAGS };
+export const KUBECONFIG_FLAGS: FlagSpecs = { ...TARGET_FLAGS, ...HELP_FLAG, ...EXEC_ONLY_FLAGS, ...MERGE_FLAGS };
 
 /** Largest `--ca-file` read: a CA bundle of a few hundred certificates. */
 export const MAX_CA_FILE_BYTES = 1024 * 1024;
@@ -104,18 +108,43 @@ export async function runKubeconfig(argv: readonly string[], io: CliIo): Promise
     if (!booleanFlag(flags, "exec")) {
         const misplaced = Object.keys(EXEC_ONLY_FLAGS).filter((f) => flags[f] !== undefined);
         if (misplaced.length > 0) throw new UsageError(`${misplaced.map((f) => `--${f}`).join(", ")} need${misplaced.length === 1 ? "s" : ""} --exec`);
-        return runGet([...argv, "--format", "kubeconfig"], io);
+        if (mergeFlagsAbsent(flags)) return runGet([...argv, "--format", "kubeconfig"], io);
+        return mergeCertificate(flags, io);
     }
     rejectFixedExpiry(argv);
     if (flags.server === undefined && (flags["ca-file"] !== undefined || flags["insecure-skip-tls-verify"] !== undefined)) {
         throw new UsageError("--ca-file and --insecure-skip-tls-verify go with --server");
     }
     const inputs = inputsFromFlags(flags, io.now());
+    // The file to merge into is checked before any call.
+    const merge = await planMerge(flags, io);
     const command = flags.command !== undefined ? splitWords(stringFlag(flags, "command") as string) : undefined;
     const apiVersion = execApiVersion(choiceFlag(flags, "api-version", EXEC_API_CHOICES));
     const target = resolveCliTarget(inputs, io);
     const { server, projectId } = flags.server !== undefined ? { server: await serverFromFlags(flags, inputs, io), projectId: target.projectId } : await serverFromApi(inputs, io);
     const pinned: Target = { ...target, ...(projectId !== undefined ? { projectId } : {}) };
-    io.stdout(execKubeconfigFor(inputs, pinned, server, { ...(command !== undefined ? { command } : {}), apiVersion }));
+    const options = { ...(command !== undefined ? { command } : {}), apiVersion };
+    if (merge !== undefined) {
+        const doc = execKubeconfigDocFor(inputs, pinned, server, options);
+        await mergeInto(merge, { cluster: doc.clusters[0]!.cluster, user: doc.users[0]!.user }, defaultMergeName(inputs.clusterId, server.context), io);
+        return EXIT_OK;
+    }
+    io.stdout(execKubeconfigFor(inputs, pinned, server, options));
+    return EXIT_OK;
+}
+
+function mergeFlagsAbsent(flags: Flags): boolean {
+    return Object.keys(MERGE_FLAGS).every((f) => flags[f] === undefined);
+}
+
+/** `kubeconfig --merge` without `--exec`: one certificate (like `get`), its chosen context merged into the file. */
+async function mergeCertificate(flags: Flags, io: CliIo): Promise<number> {
+    const inputs = inputsFromFlags(flags, io.now());
+    const plan = (await planMerge(flags, io)) as MergePlan;
+    resolveRequest(inputs, io);
+    const state = await issueCertificate(inputs, cliEnvironment(io));
+    const chosen = selectContext(parseKubeconfigYaml(state.kubeconfig));
+    await mergeInto(plan, { cluster: chosen.cluster.cluster, user: chosen.user.user }, defaultMergeName(inputs.clusterId, state.context), io);
+    note(io, describeExpiry(state, io.now()));
     return EXIT_OK;
 }
