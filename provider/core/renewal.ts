@@ -33,5 +33,7 @@ export function renewalStatus(state: Pick<ClusterCertState, "issuedAt" | "expire
     const window = renewalWindowMs(state, renewBeforeDays);
     const expired = left <= 0;
     const when = expired ? `expired at ${state.expiresAt} (${inWords(left)} ago)` : `expires at ${state.expiresAt} (in ${inWords(left)})`;
-    return { due: left <= window, expired, description: `${when}, ${left <= window ? "within" : "before"} its renewal window (renewBeforeDays ${renewBeforeDays})` };
+    // The window is at most a third of the lifetime: say so when that, not renewBeforeDays, decides.
+    const capped = window < renewBeforeDays * DAY_MS ? `, at most a third of its lifetime: ${inWords(window)}` : "";
+    return { due: left <= window, expired, description: `${when}, ${left <= window ? "within" : "before"} its renewal window (renewBeforeDays ${renewBeforeDays}${capped})` };
 }

@@ -91,7 +91,8 @@ describe("lifecycle: renewal through the real host", function () {
         assert.ok(daysLeft(res.state) > 0.99, "the new certificate has its full lifetime");
         const line = await engine.host.waitForLog((l) => l.includes(`${old.id}: the client certificate expires at`));
         assert.ok(line.includes(old.outputs.expiresAt as string), `the line names when: ${line}`);
-        assert.match(line, /within its renewal window \(renewBeforeDays 30\): it will be replaced/);
+        // A 1-day certificate: the window is a third of its lifetime, not renewBeforeDays, and the line says so.
+        assert.match(line, /within its renewal window \(renewBeforeDays 30, at most a third of its lifetime: 8 hour\(s\)\): it will be replaced/);
         assert.equal(logsSince(engine, from).filter((l) => l.includes("renewal window")).length, 1, "said once");
 
         // No replacement loop: the new certificate is not due.

@@ -97,3 +97,15 @@ describe("diff", () => {
         assert.deepEqual((await runtime.diff("id", stored(1, 365), { clusterId: "c1" })).replaces, ["region", "endpoint"]);
     });
 });
+
+describe("renewal status", () => {
+    it("names renewBeforeDays, and the cap when a third of the lifetime is shorter", () => {
+        const { renewalStatus } = require("../../provider/core/renewal") as typeof import("../../provider/core/renewal");
+        const now = new Date("2027-01-01T00:00:00.000Z");
+        const long = renewalStatus({ issuedAt: "2026-01-11T00:00:00.000Z", expiresAt: "2027-01-11T00:00:00.000Z" }, 30, now);
+        assert.equal(long?.description, "expires at 2027-01-11T00:00:00.000Z (in 10 days), within its renewal window (renewBeforeDays 30)");
+        const short = renewalStatus({ issuedAt: "2026-12-31T00:00:00.000Z", expiresAt: "2027-01-01T12:00:00.000Z" }, 30, now);
+        assert.equal(short?.due, true);
+        assert.equal(short?.description, "expires at 2027-01-01T12:00:00.000Z (in 12 hour(s)), within its renewal window (renewBeforeDays 30, at most a third of its lifetime: 12 hour(s))");
+    });
+});
