@@ -3,7 +3,7 @@
  * every attempt, retries what may change, and turns error answers into CloudApiError/NetworkError.
  */
 import { CloudApiError, describeBody, MalformedAnswerError, NetworkError, parseErrorBody } from "./errors";
-import { gateFor, type OriginGate } from "./gate";
+import { gateFor, type OriginGate, type Outcome } from "./gate";
 import { AnswerRefusedError, send, type HttpResponse } from "./http";
 import type { Secrets } from "../util/redact";
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, isThrottled, networkErrorCode, retryAfterMs, type RetryPolicy } from "./retry";
@@ -80,11 +80,12 @@ function describeNetworkError(err: unknown): string {
 /** Sends the request, retrying per `policy`; resolves only with a 2xx answer. */
 export async function callApi(req: ApiRequest, auth: Auth, opts: CallOptions): Promise<ApiResponse> {
     const gate = gateFor(req.url);
-    await gate.enter();
-    try {
-        return await attempts(req, auth, opts, gate);
-    } finally {
-        gate.leave();
+    const ticket = gate.ticket();
+    for (let attempt = 1; ; attempt++) {
+        const step = await attemptOnce(req, auth, opts, gate, ticket, attempt);
+        if (step.kind === "done") return step.response;
+        opts.log(step.logLine);
+        await opts.policy.sleep(step.waitMs);
     }
 }
 
@@ -93,48 +94,77 @@ function refusedResponse(err: AnswerRefusedError): HttpResponse & { refused: str
     return { status: err.status, headers: err.headers, body: "", refused: err.reason };
 }
 
-async function attempts(req: ApiRequest, auth: Auth, opts: CallOptions, gate: OriginGate): Promise<ApiResponse> {
-    const attemptsAllowed = opts.policy.maxRetries + 1;
-    for (let attempt = 1; ; attempt++) {
-        let res: HttpResponse & { refused?: string };
-        try {
-            res = await send({ method: req.method, url: req.url, headers: authorize(req, auth, opts.now()), body: req.body, timeoutMs: opts.timeoutMs }, opts.env);
-        } catch (err) {
-            if (err instanceof AnswerRefusedError) res = refusedResponse(err);
-            else {
-                const what = describeNetworkError(err);
-                if (attempt < attemptsAllowed && isRetryableNetworkError(err)) {
-                    const wait = backoffMs(attempt - 1, opts.policy);
-                    opts.log(`${req.operation}: ${what} (${networkErrorCode(err)}); retry ${attempt} of ${opts.policy.maxRetries} in ${wait} ms`);
-                    await opts.policy.sleep(wait);
-                    continue;
-                }
-                throw new NetworkError(req.operation, new URL(req.url).origin, what, networkErrorCode(err), attempt, err);
-            }
-        }
-        const requestId = res.headers["x-request-id"];
-        if (res.status >= 200 && res.status < 300) {
-            gate.succeeded();
-            if (res.refused !== undefined) throw new MalformedAnswerError(req.operation, res.refused, requestId, res.status);
-            return { ...res, ...(requestId ? { requestId } : {}), attempts: attempt };
-        }
-        // The server's words, without anything of ours it may have echoed.
-        const text = opts.secrets.redact(res.body);
-        const body = parseErrorBody(text);
-        const throttled = isThrottled(res.status, body.code);
-        if (throttled) gate.throttled();
-        const error = { ...body, requestId: requestId ?? body.requestId };
-        if (attempt < attemptsAllowed && isRetryableStatus(res.status, body.code)) {
-            const advised = retryAfterMs(res.headers["retry-after"], opts.now(), opts.policy.maxDelayMs);
-            const wait = advised ?? backoffMs(attempt - 1, opts.policy);
-            opts.log(
-                `${req.operation}: ${res.status}${body.code ? ` ${safeText(body.code, 64)}` : ""}${error.requestId ? ` (request id ${safeText(error.requestId, 80)})` : ""}; ` +
-                    `retry ${attempt} of ${opts.policy.maxRetries} in ${wait} ms${advised !== undefined ? " (Retry-After)" : ""}`,
-            );
-            if (throttled) await gate.backOff(wait, opts.policy.sleep);
-            else await opts.policy.sleep(wait);
-            continue;
-        }
-        throw new CloudApiError(req.operation, res.status, error, res.refused ?? describeBody(text, res.headers["content-type"]), attempt);
+/** One attempt's result: the answer, or how long to wait before the next attempt and the line that says so. */
+type Step = { kind: "done"; response: ApiResponse } | { kind: "retry"; waitMs: number; logLine: string };
+
+/** What an answer (or its absence) means: for the gate, and for the call. */
+interface Verdict {
+    outcome: Outcome;
+    /** Retry-After of a retryable answer, in ms. */
+    advised?: number;
+    /** The answer; or the error to throw; or what to say before retrying. */
+    result: { kind: "done"; response: ApiResponse } | { kind: "fail"; error: Error } | { kind: "retry"; what: string };
+}
+
+/**
+ * One attempt, holding a place of the origin's gate from before sending until the answer is read,
+ * and telling the gate what the answer says about the origin's load. Throws the call's error when
+ * it must not, or may no more, be retried.
+ */
+async function attemptOnce(req: ApiRequest, auth: Auth, opts: CallOptions, gate: OriginGate, ticket: number, attempt: number): Promise<Step> {
+    const permit = await gate.acquire(ticket);
+    let verdict: Verdict;
+    try {
+        verdict = await sendAndJudge(req, auth, opts, attempt);
+    } catch (e) {
+        gate.release(permit, "neutral");
+        throw e;
     }
+    const held = gate.release(permit, verdict.outcome, verdict.advised);
+    const r = verdict.result;
+    if (r.kind === "done") return r;
+    if (r.kind === "fail") throw r.error;
+    // Retry-After first; else, when the gate holds a throttled call's retry until the gateway has
+    // room, no wait of its own; else the backoff.
+    const { advised } = verdict;
+    const paced = advised === undefined && verdict.outcome === "throttled" && held;
+    const waitMs = advised ?? (paced ? 0 : backoffMs(attempt - 1, opts.policy));
+    const when = paced
+        ? `when the gateway has room (paced at ${(gate.state().rate ?? 0).toFixed(1)} calls/s)`
+        : `in ${waitMs} ms${advised !== undefined ? " (Retry-After)" : ""}`;
+    return { kind: "retry", waitMs, logLine: `${req.operation}: ${r.what}; retry ${attempt} of ${opts.policy.maxRetries} ${when}` };
+}
+
+/** Sends one attempt and judges the answer; throws only on what is not an answer or a network failure (e.g. signing). */
+async function sendAndJudge(req: ApiRequest, auth: Auth, opts: CallOptions, attempt: number): Promise<Verdict> {
+    const retriesLeft = attempt <= opts.policy.maxRetries;
+    let res: HttpResponse & { refused?: string };
+    try {
+        res = await send({ method: req.method, url: req.url, headers: authorize(req, auth, opts.now()), body: req.body, timeoutMs: opts.timeoutMs }, opts.env);
+    } catch (err) {
+        if (!(err instanceof AnswerRefusedError)) {
+            const what = describeNetworkError(err);
+            if (retriesLeft && isRetryableNetworkError(err)) return { outcome: "overloaded", result: { kind: "retry", what: `${what} (${networkErrorCode(err)})` } };
+            return { outcome: "overloaded", result: { kind: "fail", error: new NetworkError(req.operation, new URL(req.url).origin, what, networkErrorCode(err), attempt, err) } };
+        }
+        res = refusedResponse(err);
+    }
+    const requestId = res.headers["x-request-id"];
+    if (res.status >= 200 && res.status < 300) {
+        if (res.refused !== undefined) return { outcome: "ok", result: { kind: "fail", error: new MalformedAnswerError(req.operation, res.refused, requestId, res.status) } };
+        return { outcome: "ok", result: { kind: "done", response: { ...res, ...(requestId ? { requestId } : {}), attempts: attempt } } };
+    }
+    // The server's words, without anything of ours it may have echoed.
+    const text = opts.secrets.redact(res.body);
+    const body = parseErrorBody(text);
+    const retryable = isRetryableStatus(res.status, body.code);
+    const outcome: Outcome = isThrottled(res.status, body.code) ? "throttled" : retryable ? "overloaded" : "neutral";
+    const error = { ...body, requestId: requestId ?? body.requestId };
+    const advised = retryable ? retryAfterMs(res.headers["retry-after"], opts.now(), opts.policy.maxDelayMs) : undefined;
+    const withAdvice = advised !== undefined ? { advised } : {};
+    if (!retriesLeft || !retryable) {
+        return { outcome, ...withAdvice, result: { kind: "fail", error: new CloudApiError(req.operation, res.status, error, res.refused ?? describeBody(text, res.headers["content-type"]), attempt) } };
+    }
+    const what = `${res.status}${body.code ? ` ${safeText(body.code, 64)}` : ""}${error.requestId ? ` (request id ${safeText(error.requestId, 80)})` : ""}`;
+    return { outcome, ...withAdvice, result: { kind: "retry", what } };
 }

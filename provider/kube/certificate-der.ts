@@ -1,22 +1,21 @@
 /**
- * The fast path of `certificate.ts`: a strict DER reader for the PEM CCE sends — one CERTIFICATE
- * block, one PKCS#1 or PKCS#8 RSA key — that reads the certificate's facts and matches the key the
- * way OpenSSL's `X509_check_private_key` does (same modulus and exponent). Anything it does not fully
- * accept returns undefined, and node:crypto decides (see `certificate.ts`). Pure.
+ * The fast path of `certificate.ts`: a strict DER reader for the certificate CCE sends — one
+ * CERTIFICATE block — that reads its facts and its RSA or EC public key (the keys are matched in
+ * `private-key-der.ts`). Anything it does not fully accept returns undefined, and node:crypto
+ * decides (see `certificate.ts`). Pure.
  */
 import { hash } from "node:crypto";
 import type { CertificateInfo } from "./certificate";
 
-
 /** One DER element of `b`: its tag and the bounds of its contents. */
-interface Tlv {
+export interface Tlv {
     tag: number;
     start: number;
     end: number;
 }
 
 /** The element at `pos` (DER: definite, minimal lengths; low tag numbers only), within `limit`. */
-function tlv(b: Uint8Array, pos: number, limit: number): Tlv | undefined {
+export function tlv(b: Uint8Array, pos: number, limit: number): Tlv | undefined {
     if (pos + 2 > limit) return undefined;
     const tag = b[pos] as number;
     if ((tag & 0x1f) === 0x1f) return undefined;
@@ -46,12 +45,12 @@ function children(b: Uint8Array, parent: Tlv): Tlv[] | undefined {
     return out;
 }
 
-function sequence(b: Uint8Array, t: Tlv | undefined, tag = 0x30): Tlv[] | undefined {
+export function sequence(b: Uint8Array, t: Tlv | undefined, tag = 0x30): Tlv[] | undefined {
     return t !== undefined && t.tag === tag ? children(b, t) : undefined;
 }
 
 /** The magnitude of a positive, minimally encoded, non-zero INTEGER. */
-function positiveInteger(b: Uint8Array, t: Tlv | undefined): Uint8Array | undefined {
+export function positiveInteger(b: Uint8Array, t: Tlv | undefined): Uint8Array | undefined {
     if (t === undefined || t.tag !== 0x02 || t.end === t.start) return undefined;
     const first = b[t.start] as number;
     if (first & 0x80) return undefined;
@@ -69,17 +68,18 @@ function isOid(b: Uint8Array, t: Tlv | undefined): boolean {
     return true;
 }
 
-function bytesEqual(b: Uint8Array, t: Tlv, expected: readonly number[]): boolean {
+export function bytesEqual(b: Uint8Array, t: Tlv, expected: readonly number[]): boolean {
     if (t.end - t.start !== expected.length) return false;
     for (let i = 0; i < expected.length; i++) if (b[t.start + i] !== expected[i]) return false;
     return true;
 }
 
-const OID_RSA = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01] as const; // 1.2.840.113549.1.1.1
+export const OID_RSA = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01] as const; // 1.2.840.113549.1.1.1
+export const OID_EC = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01] as const; // 1.2.840.10045.2.1 id-ecPublicKey
 const OID_CN = [0x55, 0x04, 0x03] as const; // 2.5.4.3
 
 /** AlgorithmIdentifier: an OID, and as parameters nothing, NULL or an OID (a named curve). */
-function algorithm(b: Uint8Array, t: Tlv | undefined): { oid: Tlv; params?: Tlv } | undefined {
+export function algorithm(b: Uint8Array, t: Tlv | undefined): { oid: Tlv; params?: Tlv } | undefined {
     const parts = sequence(b, t);
     if (!parts || parts.length < 1 || parts.length > 2 || !isOid(b, parts[0])) return undefined;
     const params = parts[1];
@@ -88,7 +88,7 @@ function algorithm(b: Uint8Array, t: Tlv | undefined): { oid: Tlv; params?: Tlv 
 }
 
 /** A BIT STRING without unused bits: the bounds of its bytes. */
-function bitString(b: Uint8Array, t: Tlv | undefined): Tlv | undefined {
+export function bitString(b: Uint8Array, t: Tlv | undefined): Tlv | undefined {
     if (t === undefined || t.tag !== 0x03 || t.end === t.start || b[t.start] !== 0) return undefined;
     return { tag: 0x03, start: t.start + 1, end: t.end };
 }
@@ -187,6 +187,38 @@ export interface FastCertificate {
     notAfter: Date;
     /** The subject public key when it is RSA. */
     rsa?: RsaPublicKey;
+    /** The subject public key when it is EC on a named curve node knows. */
+    ec?: EcPublicKey;
+}
+
+/** The named curves of the EC fast path: the OID of each, node's name for it and its size in bytes. */
+export interface Curve {
+    oid: readonly number[];
+    name: string;
+    bytes: number;
+}
+
+export const CURVES: readonly Curve[] = [
+    { oid: [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07], name: "prime256v1", bytes: 32 }, // 1.2.840.10045.3.1.7 P-256
+    { oid: [0x2b, 0x81, 0x04, 0x00, 0x22], name: "secp384r1", bytes: 48 }, // 1.3.132.0.34 P-384
+    { oid: [0x2b, 0x81, 0x04, 0x00, 0x23], name: "secp521r1", bytes: 66 }, // 1.3.132.0.35 P-521
+];
+
+/** An EC public key: its curve and its point as encoded (uncompressed `04 X Y` or compressed `02|03 X`). */
+export interface EcPublicKey {
+    curve: Curve;
+    point: Uint8Array;
+}
+
+/** The curve a namedCurve OID names, if it is one of CURVES. */
+export function curveOf(b: Uint8Array, oid: Tlv | undefined): Curve | undefined {
+    return oid !== undefined && oid.tag === 0x06 ? CURVES.find((c) => bytesEqual(b, oid, c.oid)) : undefined;
+}
+
+/** True when `point` has the length of an uncompressed or compressed point of `curve`. */
+export function isPointEncoding(point: Uint8Array, curve: Curve): boolean {
+    const first = point[0];
+    return (first === 0x04 && point.length === 1 + 2 * curve.bytes) || ((first === 0x02 || first === 0x03) && point.length === 1 + curve.bytes);
 }
 
 /** "00".."FF" by byte value. */
@@ -218,7 +250,7 @@ function rsaPublicKey(b: Uint8Array, bits: Tlv): RsaPublicKey | undefined {
  * 64 base64 characters (the last one may be shorter), the END line and at most one newline; the
  * base64 must be canonical (what every encoder writes: padded, no stray bits).
  */
-function pemBlock(text: string, label: string): Uint8Array | undefined {
+export function pemBlock(text: string, label: string): Uint8Array | undefined {
     const begin = `-----BEGIN ${label}-----\n`;
     const end = `\n-----END ${label}-----`;
     const stop = text.endsWith("\n") ? text.length - 1 : text.length;
@@ -263,47 +295,13 @@ export function fastCertificate(pem: string): FastCertificate | undefined {
     const keyBits = bitString(der, spki[1]);
     if (!keyAlg || !keyBits) return undefined;
     let rsa: RsaPublicKey | undefined;
+    let ec: EcPublicKey | undefined;
     if (bytesEqual(der, keyAlg.oid, OID_RSA) && keyAlg.params?.tag === 0x05 && keyAlg.params.end === keyAlg.params.start) {
         rsa = rsaPublicKey(der, keyBits);
+    } else if (bytesEqual(der, keyAlg.oid, OID_EC)) {
+        const curve = curveOf(der, keyAlg.params);
+        const point = der.subarray(keyBits.start, keyBits.end);
+        if (curve && isPointEncoding(point, curve)) ec = { curve, point };
     }
-    return { der, commonName: subjectName.commonName ?? "", serial, notBefore, notAfter, ...(rsa ? { rsa } : {}) };
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-    return a.length === b.length && Buffer.compare(a, b) === 0;
-}
-
-/** RSAPrivateKey (PKCS#1, two primes, nine positive integers): its modulus and public exponent. */
-function rsaPrivateKey(b: Uint8Array, t: Tlv | undefined): RsaPublicKey | undefined {
-    const parts = sequence(b, t);
-    if (!parts || parts.length !== 9) return undefined;
-    const version = parts[0] as Tlv;
-    if (version.tag !== 0x02 || version.end - version.start !== 1 || b[version.start] !== 0) return undefined;
-    const ints = parts.slice(1).map((p) => positiveInteger(b, p));
-    if (ints.some((x) => x === undefined)) return undefined;
-    return { n: ints[0] as Uint8Array, e: ints[1] as Uint8Array };
-}
-
-/** True when `keyPem` is a single PKCS#1 or PKCS#8 RSA key with the certificate's modulus and exponent. */
-export function fastRsaKeyMatches(pub: RsaPublicKey, keyPem: string): boolean {
-    let key: RsaPublicKey | undefined;
-    const pkcs1 = pemBlock(keyPem, "RSA PRIVATE KEY");
-    if (pkcs1) {
-        const top = tlv(pkcs1, 0, pkcs1.length);
-        key = top && top.end === pkcs1.length ? rsaPrivateKey(pkcs1, top) : undefined;
-    } else {
-        const pkcs8 = pemBlock(keyPem, "PRIVATE KEY");
-        const top = pkcs8 && tlv(pkcs8, 0, pkcs8.length);
-        const parts = pkcs8 && top && top.end === pkcs8.length ? sequence(pkcs8, top) : undefined;
-        if (pkcs8 && parts && parts.length === 3) {
-            const [version, alg, inner] = parts as [Tlv, Tlv, Tlv];
-            const a = algorithm(pkcs8, alg);
-            const ok = version.tag === 0x02 && version.end - version.start === 1 && pkcs8[version.start] === 0 && inner.tag === 0x04;
-            if (ok && a && bytesEqual(pkcs8, a.oid, OID_RSA) && a.params?.tag === 0x05 && a.params.end === a.params.start) {
-                const innerTop = tlv(pkcs8, inner.start, inner.end);
-                key = innerTop && innerTop.end === inner.end ? rsaPrivateKey(pkcs8, innerTop) : undefined;
-            }
-        }
-    }
-    return key !== undefined && sameBytes(key.n, pub.n) && sameBytes(key.e, pub.e);
+    return { der, commonName: subjectName.commonName ?? "", serial, notBefore, notAfter, ...(rsa ? { rsa } : {}), ...(ec ? { ec } : {}) };
 }

@@ -3,16 +3,18 @@
  * whether the private key belongs to it. Pure functions over PEM text (node:crypto).
  *
  * Fast path: node's `X509Certificate` and `createPrivateKey` decode through OpenSSL 3.0's decoder
- * framework, which costs 150–500 µs per certificate or key (Node 20: it was most of the CPU of a
- * create, see bench/RESULTS.md). For the PEM CCE sends — one `CERTIFICATE` block, one PKCS#1 or
- * PKCS#8 RSA key — the same facts are read here from the DER with a strict reader, and the key is
- * matched against the certificate the way OpenSSL's `X509_check_private_key` does (same modulus and
- * exponent). Anything the strict reader does not fully accept (other PEM layouts, EC keys, unusual
- * encodings, a key that does not match) takes node:crypto's path as before, so every rejection and
- * every error message is still node's.
+ * framework, which costs 150–900 µs per certificate or key on Node 20 (see bench/RESULTS.md). For
+ * the PEM CCE sends — one `CERTIFICATE` block, one RSA (PKCS#1/PKCS#8) or EC (SEC1/PKCS#8, P-256,
+ * P-384, P-521) key — the same facts are read from the DER with a strict reader
+ * (`certificate-der.ts`) and the key is matched against the certificate without decoding it as a
+ * KeyObject (`private-key-der.ts`). Anything the strict reader does not fully accept (other PEM
+ * layouts, other key types, unusual encodings, a key that does not match) takes node:crypto's path,
+ * so every rejection and every error message is node's. `checkClientCertificate` says which path
+ * decided, so that a test can notice a fast path that is never taken.
  */
 import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
-import { fastCertificate, fastRsaKeyMatches, infoOf } from "./certificate-der";
+import { fastCertificate, infoOf } from "./certificate-der";
+import { fastKeyMatches } from "./private-key-der";
 import { ClusterCertError } from "../util/errors";
 
 export interface CertificateInfo {
@@ -40,11 +42,8 @@ function parseCertificate(pem: string, what: string): X509Certificate {
     }
 }
 
-/** Reads a certificate's common name, serial, fingerprint and validity. */
-export function readCertificate(pem: string, what = "the client certificate"): CertificateInfo {
-    const fast = fastCertificate(pem);
-    if (fast) return infoOf(fast);
-    const cert = parseCertificate(pem, what);
+/** The facts of a certificate node:crypto parsed. */
+function nodeInfo(cert: X509Certificate, what: string): CertificateInfo {
     const cn = /(?:^|\n)CN=([^\n]*)/.exec(cert.subject)?.[1];
     const notBefore = new Date(cert.validFrom);
     const notAfter = new Date(cert.validTo);
@@ -60,6 +59,12 @@ export function readCertificate(pem: string, what = "the client certificate"): C
     };
 }
 
+/** Reads a certificate's common name, serial, fingerprint and validity. */
+export function readCertificate(pem: string, what = "the client certificate"): CertificateInfo {
+    const fast = fastCertificate(pem);
+    return fast ? infoOf(fast) : nodeInfo(parseCertificate(pem, what), what);
+}
+
 function parseKey(pem: string): KeyObject {
     try {
         return createPrivateKey({ key: pem, format: "pem" });
@@ -68,30 +73,36 @@ function parseKey(pem: string): KeyObject {
     }
 }
 
-/** Throws unless `keyPem` is the private key of `certPem`. */
-export function assertKeyMatches(certPem: string, keyPem: string): void {
-    const fast = fastCertificate(certPem);
-    if (fast?.rsa && fastRsaKeyMatches(fast.rsa, keyPem)) return;
-    assertKeyMatchesSlow(certPem, keyPem);
+/** What `checkClientCertificate` found, and whether the strict reader decided (`fastPath`) or node:crypto did. */
+export interface CertificateCheck {
+    info: CertificateInfo;
+    fastPath: boolean;
 }
 
 /**
- * `assertKeyMatches(certPem, keyPem)` then `readCertificate(certPem)`, reading the certificate once:
- * what a new certificate from the API needs.
+ * Throws unless `keyPem` is the private key of `certPem`; then reads the certificate's facts,
+ * reading the certificate once for both: what a new certificate from the API needs.
  */
-export function inspectClientCertificate(certPem: string, keyPem: string): CertificateInfo {
+export function checkClientCertificate(certPem: string, keyPem: string): CertificateCheck {
     const fast = fastCertificate(certPem);
-    if (fast?.rsa && fastRsaKeyMatches(fast.rsa, keyPem)) return infoOf(fast);
-    assertKeyMatchesSlow(certPem, keyPem);
-    return readCertificate(certPem);
-}
-
-function assertKeyMatchesSlow(certPem: string, keyPem: string): void {
-    const cert = parseCertificate(certPem, "the client certificate");
+    if (fast && fastKeyMatches(fast, keyPem)) return { info: infoOf(fast), fastPath: true };
+    const what = "the client certificate";
+    const cert = parseCertificate(certPem, what);
     const key = parseKey(keyPem);
     if (!cert.checkPrivateKey(key)) {
         throw new CertificateError("the client key does not match the client certificate");
     }
+    return { info: nodeInfo(cert, what), fastPath: false };
+}
+
+/** Throws unless `keyPem` is the private key of `certPem`. */
+export function assertKeyMatches(certPem: string, keyPem: string): void {
+    checkClientCertificate(certPem, keyPem);
+}
+
+/** `checkClientCertificate(certPem, keyPem).info`. */
+export function inspectClientCertificate(certPem: string, keyPem: string): CertificateInfo {
+    return checkClientCertificate(certPem, keyPem).info;
 }
 
 /** The concatenated PEM certificates in a bundle are each parseable; returns how many there are. */

@@ -1,117 +1,35 @@
 /**
  * Differential check of the fast paths added to make a create cheap (bench/RESULTS.md):
  *
- * - `renderKubeconfig` must give exactly `YAML.stringify(doc, { lineWidth: 0 })`, for kubeconfigs
- *   and for random documents full of strings YAML has to quote;
- * - `readCertificate`, `countCertificates` and `assertKeyMatches` must agree with node:crypto
+ * - `kubeconfigYaml` must give exactly what the `yaml` library gives (`libraryYaml`), for
+ *   kubeconfigs and for random documents full of strings YAML has to quote (crosscheck-yaml.ts);
+ * - `readCertificate`, `countCertificates` and `checkClientCertificate` must agree with node:crypto
  *   (`X509Certificate`, `createPrivateKey`, `checkPrivateKey`) — same facts when node accepts, an
- *   error whenever node rejects — on certificates of many shapes and on thousands of corrupted ones.
+ *   error whenever node rejects — on certificates of many shapes, RSA and EC keys (SEC1, PKCS#8,
+ *   P-256/384/521, hand-built variants: ec-keys.ts), and thousands of corrupted certificates and keys.
  *
- * Run by `npm run bench` before measuring (a failure stops the bench), or alone:
- * `npx ts-node bench/crosscheck.ts [seed] [corrupted certificates] [corrupted keys]`.
+ * Run by `npm run bench` before measuring (a failure stops the bench), by test/unit/fast-paths.test.ts
+ * (fewer cases), or alone: `npx ts-node test/support/crosscheck.ts [seed] [corrupted certificates] [corrupted keys]`.
  */
 import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from "node:crypto";
 import * as x509 from "@peculiar/x509";
-import YAML from "yaml";
-import { assertKeyMatches, countCertificates, readCertificate, type CertificateInfo } from "../../provider/kube/certificate";
-import { kubeconfigYaml, libraryYaml } from "../../provider/kube/kubeconfig-yaml";
+import { checkClientCertificate, countCertificates, readCertificate, type CertificateInfo } from "../../provider/kube/certificate";
+import { rng, yamlCheck, yamlFastPathTaken } from "./crosscheck-yaml";
+import { ecKeyVariants } from "./ec-keys";
 
 x509.cryptoProvider.set(webcrypto as never);
 
 export interface CrossCheckResult {
     yamlDocuments: number;
+    /** Of those, how many the fast path wrote (it must agree with the library on every one). */
+    yamlDocumentsByFastPath: number;
     certificates: number;
     certificateMutations: number;
     keyMutations: number;
+    /** Key checks compared with node, and how many of them the fast path decided (it only decides matches). */
+    keyChecks: number;
+    keyChecksByFastPath: number;
     failures: string[];
-}
-
-/** A deterministic pseudo-random generator (xorshift32), so that a failure can be reproduced. */
-function rng(seed: number): () => number {
-    let s = seed >>> 0 || 1;
-    return () => {
-        s ^= s << 13;
-        s >>>= 0;
-        s ^= s >>> 17;
-        s ^= s << 5;
-        s >>>= 0;
-        return s / 0x1_0000_0000;
-    };
-}
-
-// ---- YAML -------------------------------------------------------------------------------------
-
-const TRICKY = [
-    "true", "True", "FALSE", "null", "Null", "~", "", " ", "yes", "no", "on", "off", "y", "n", "42", "-1", "0x1F", "0o17", "1e3", ".5", "1.", ".inf", "-.Inf",
-    ".nan", "NaN", "Infinity", "2024-01-02", "12:30", "a: b", "a:b", "a:", ":a", "a::b", "- a", "-a", "?a", "? a", "#a", "a #b", "a#b", "@a", "`a", "!a", "&a",
-    "*a", "|a", ">a", "%a", "'a'", "\"a\"", "a'b", "a\"b", "[a]", "{a}", "a,b", "a b", " a", "a ", "a\nb", "a\tb", "---", "...", "--- a", "<<", "=", "a=b",
-    "ünïcödé", "a\u0085b", "a\u2028b", "\u0000", "https://127.0.0.1:5443", "https://[::1]:443/x?y=z&w", "LS0tLS1CRUdJTg==", "a/b+c=", "_a", "A_b", "a.b-c",
-    "internalCluster", "v1", "Config", "x".repeat(300), "k".repeat(1100),
-];
-
-function randomString(r: () => number): string {
-    if (r() < 0.5) return TRICKY[Math.floor(r() * TRICKY.length)] as string;
-    const alphabet = "abcXYZ019._/+=-:@# '\"\n";
-    let s = "";
-    for (let i = 0, n = 1 + Math.floor(r() * 12); i < n; i++) s += alphabet[Math.floor(r() * alphabet.length)];
-    return s;
-}
-
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
-
-function randomValue(r: () => number, depth: number): Json {
-    const x = r();
-    if (depth > 0 && x < 0.2) return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, () => [r() < 0.8 ? "k" + Math.floor(r() * 50) : randomString(r), randomValue(r, depth - 1)]));
-    if (depth > 0 && x < 0.35) return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth - 1));
-    if (x < 0.42) return r() < 0.5;
-    if (x < 0.45) return Math.floor(r() * 100) - 50;
-    if (x < 0.47) return null;
-    if (x < 0.75) return "plain" + Math.floor(r() * 1000);
-    return randomString(r);
-}
-
-function yamlCheck(failures: string[]): number {
-    const r = rng(12345);
-    let n = 0;
-    const pem = Buffer.from("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").toString("base64");
-    for (let i = 0; i < 4000; i++) {
-        const plain = i % 2 === 0;
-        const v = (d: number): Json => (plain ? "value" + Math.floor(r() * 100) : randomValue(r, d));
-        const kc: Record<string, Json> = {
-            kind: "Config",
-            apiVersion: "v1",
-            preferences: r() < 0.5 ? {} : { colors: r() < 0.5 },
-            clusters: [
-                { name: "internalCluster", cluster: { server: "https://192.168.0.10:5443", "certificate-authority-data": pem } },
-                { name: "externalCluster", cluster: { server: `https://203.0.113.${i % 250}:5443`, "insecure-skip-tls-verify": true, ...(r() < 0.3 ? { extra: v(2) } : {}) } },
-            ],
-            users: [{ name: "user", user: { "client-certificate-data": pem, "client-key-data": pem, ...(r() < 0.3 ? { [plain ? "token" : randomString(r)]: v(3) } : {}) } }],
-            contexts: [
-                { name: "internal", context: { cluster: "internalCluster", user: "user" } },
-                { name: "external", context: { cluster: "externalCluster", user: "user", ...(r() < 0.3 ? { namespace: v(1) as string } : {}) } },
-            ],
-            "current-context": "external",
-            ...(r() < 0.3 ? { extensions: v(3) } : {}),
-            ...(r() < 0.1 ? { [randomString(r)]: v(2) } : {}),
-        };
-        const ctx = r() < 0.5 ? "internal" : "external";
-        const doc = { ...kc, "current-context": ctx };
-        const expected = libraryYaml(doc);
-        const actual = kubeconfigYaml(doc);
-        if (actual !== expected) {
-            failures.push(`kubeconfigYaml differs from the yaml library for document ${i}:\n${expected}\n---\n${actual}`);
-            if (failures.length > 5) break;
-        }
-        // Read back as YAML 1.2 and as YAML 1.1 (kubectl's reader), the document is the same.
-        for (const version of ["1.2", "1.1"] as const) {
-            if (JSON.stringify(YAML.parse(actual, { version })) !== JSON.stringify(doc)) {
-                failures.push(`the YAML of document ${i} reads back differently as YAML ${version}:\n${actual}`);
-                break;
-            }
-        }
-        n++;
-    }
-    return n;
 }
 
 // ---- Certificates -----------------------------------------------------------------------------
@@ -180,14 +98,18 @@ function compareCert(pem: string, label: string, failures: string[]): void {
     else if (!same(a, b)) failures.push(`${label}: facts differ: ours ${JSON.stringify(a)}, node ${JSON.stringify(b)}\n${pem}`);
 }
 
+/** Key checks compared so far, and those the fast path decided. */
+const keyStats = { checks: 0, fast: 0 };
+
 function compareKey(certPem: string, keyPem: string, label: string, failures: string[]): void {
     let a: boolean;
     try {
-        assertKeyMatches(certPem, keyPem);
+        keyStats.fast += checkClientCertificate(certPem, keyPem).fastPath ? 1 : 0;
         a = true;
     } catch {
         a = false;
     }
+    keyStats.checks++;
     const b = nodeKeyMatches(certPem, keyPem);
     if (a !== b) failures.push(`${label}: key match: ours ${a}, node ${b}\ncert:\n${certPem}\nkey:\n${keyPem}`);
 }
@@ -199,9 +121,9 @@ interface Pair {
     type: "rsa" | "ec";
 }
 
-async function pair(type: "rsa" | "ec"): Promise<Pair> {
-    const { privateKey, publicKey } = type === "rsa" ? generateKeyPairSync("rsa", { modulusLength: 2048 }) : generateKeyPairSync("ec", { namedCurve: "prime256v1" });
-    const alg = type === "rsa" ? { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } : { name: "ECDSA", namedCurve: "P-256" };
+async function pair(type: "rsa" | "ec", curve: "P-256" | "P-384" | "P-521" = "P-256"): Promise<Pair> {
+    const { privateKey, publicKey } = type === "rsa" ? generateKeyPairSync("rsa", { modulusLength: 2048 }) : generateKeyPairSync("ec", { namedCurve: curve });
+    const alg = type === "rsa" ? { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } : { name: "ECDSA", namedCurve: curve };
     const signing = await webcrypto.subtle.importKey("pkcs8", privateKey.export({ type: "pkcs8", format: "der" }), alg, false, ["sign"]);
     return { privateKey, publicKey, signing, type };
 }
@@ -278,6 +200,16 @@ async function certificateCheck(failures: string[], o: CrossCheckOptions): Promi
             compareKey(pem, k.privateKey.export({ type: "pkcs8", format: "pem" }).toString(), `${k === key ? "own" : "other"} pkcs8 key`, failures);
         }
     }
+    // EC keys on other curves, and EC keys built by hand: with and without the public key they
+    // may carry, a public key in compressed form, somebody else's public key, another curve in the
+    // parameters, a scalar of the wrong length, 0 or the group order.
+    for (const curve of ["P-256", "P-384", "P-521"] as const) {
+        const own = await pair("ec", curve);
+        const other = await pair("ec", curve);
+        const pem = await certificate(rsa[0] as Pair, own, { serial: "0a", subject: "CN=ec-user", notBefore: new Date("2024-01-01T00:00:00Z"), notAfter: new Date("2030-01-01T00:00:00Z"), extensions: true });
+        compareCert(pem, `${curve} certificate`, failures);
+        for (const [label, keyPem] of ecKeyVariants(own.privateKey, other.privateKey, curve)) compareKey(pem, keyPem, `${curve} ${label}`, failures);
+    }
     // Corrupted certificates: random byte changes, insertions, deletions and truncations of the DER.
     let certificateMutations = 0;
     for (let i = 0; i < o.certificateMutations; i++) {
@@ -296,20 +228,40 @@ async function certificateCheck(failures: string[], o: CrossCheckOptions): Promi
         certificateMutations++;
         if (failures.length > 10) break;
     }
-    // Corrupted RSA keys against their own certificate.
+    // Corrupted RSA and EC keys (PKCS#1, SEC1, PKCS#8) against their own certificate.
     let keyMutations = 0;
-    const rsaCerts = certs.filter((c) => c.key.type === "rsa").slice(0, 10);
+    const keyed = [...certs.filter((c) => c.key.type === "rsa").slice(0, 10), ...certs.filter((c) => c.key.type === "ec").slice(0, 10)];
     for (let i = 0; i < o.keyMutations && failures.length <= 10; i++) {
-        const { pem, key } = rsaCerts[i % rsaCerts.length]!;
-        const pkcs8 = i % 2 === 1;
-        const der = Buffer.from(key.privateKey.export({ type: pkcs8 ? "pkcs8" : "pkcs1", format: "der" }));
+        const { pem, key } = keyed[i % keyed.length]!;
+        const pkcs8 = Math.floor(i / keyed.length) % 2 === 1;
+        const type = pkcs8 ? "pkcs8" : key.type === "rsa" ? "pkcs1" : "sec1";
+        const der = Buffer.from(key.privateKey.export({ type, format: "der" }));
         const at = Math.floor(r() * der.length);
         const mutated = Buffer.from(der);
         mutated[at] = (der[at] as number) ^ (1 << Math.floor(r() * 8));
-        compareKey(pem, toPem(mutated, pkcs8 ? "PRIVATE KEY" : "RSA PRIVATE KEY"), `key mutation ${i}`, failures);
+        compareKey(pem, toPem(mutated, pkcs8 ? "PRIVATE KEY" : key.type === "rsa" ? "RSA PRIVATE KEY" : "EC PRIVATE KEY"), `key mutation ${i} (${type})`, failures);
         keyMutations++;
     }
     return { certificates: certs.length, certificateMutations, keyMutations };
+}
+
+/**
+ * Whether each fast path decides the inputs it exists for: a certificate and key as CCE sends them
+ * (RSA PKCS#1 and PKCS#8, EC SEC1 and PKCS#8 on P-256) and a kubeconfig of CCE's shape. A fast path
+ * that is switched off, or that gives up on these, shows as false.
+ */
+export async function fastPathsTaken(): Promise<Record<string, boolean>> {
+    const out: Record<string, boolean> = {};
+    const issuer = await pair("rsa");
+    for (const type of ["rsa", "ec"] as const) {
+        const key = await pair(type);
+        const pem = await certificate(issuer, key, { serial: "00c0ffee", subject: "O=system:masters, CN=5f0e6c3a9b8d4e2f8a1b7c6d5e4f3a2b", notBefore: new Date("2025-01-01T00:00:00Z"), notAfter: new Date("2027-01-01T00:00:00Z"), extensions: true });
+        for (const format of [type === "rsa" ? "pkcs1" : "sec1", "pkcs8"] as const) {
+            out[`${type} ${format} key`] = checkClientCertificate(pem, key.privateKey.export({ type: format, format: "pem" }).toString()).fastPath;
+        }
+    }
+    out["kubeconfig YAML"] = yamlFastPathTaken();
+    return out;
 }
 
 export interface CrossCheckOptions {
@@ -320,17 +272,22 @@ export interface CrossCheckOptions {
 
 export async function crossCheck(o: CrossCheckOptions = { seed: 777, certificateMutations: 20_000, keyMutations: 1_000 }): Promise<CrossCheckResult> {
     const failures: string[] = [];
-    const yamlDocuments = yamlCheck(failures);
+    const yaml = yamlCheck(failures);
+    keyStats.checks = 0;
+    keyStats.fast = 0;
     const c = await certificateCheck(failures, o);
-    return { yamlDocuments, ...c, failures };
+    return { yamlDocuments: yaml.documents, yamlDocumentsByFastPath: yaml.byFastPath, ...c, keyChecks: keyStats.checks, keyChecksByFastPath: keyStats.fast, failures };
 }
 
 if (require.main === module) {
-    // npx ts-node bench/crosscheck.ts [seed] [corrupted certificates] [corrupted keys]
+    // npx ts-node test/support/crosscheck.ts [seed] [corrupted certificates] [corrupted keys]
     const [seed, certs, keys] = process.argv.slice(2).map(Number);
     crossCheck({ seed: seed || 777, certificateMutations: certs || 20_000, keyMutations: keys || 1_000 }).then(
         (res) => {
-            console.log(`${res.yamlDocuments} YAML documents, ${res.certificates} certificates (×4 PEM layouts), ${res.certificateMutations} corrupted certificates, ${res.keyMutations} corrupted keys`);
+            console.log(
+                `${res.yamlDocuments} YAML documents (${res.yamlDocumentsByFastPath} by the fast path), ${res.certificates} certificates (×4 PEM layouts), ${res.certificateMutations} corrupted certificates, ` +
+                    `${res.keyMutations} corrupted keys, ${res.keyChecks} key checks (${res.keyChecksByFastPath} decided by the fast path)`,
+            );
             for (const f of res.failures) console.log(`FAIL ${f}`);
             process.exit(res.failures.length > 0 ? 1 : 0);
         },
