@@ -2,7 +2,7 @@
  * Every default and limit of the `ClusterCert` arguments (and of the CLI flags that mirror them),
  * defined once. The API's own limits are the client's (`huaweicloud/cce.ts`).
  */
-export { MAX_DURATION_DAYS } from "../huaweicloud/cce";
+export { MAX_DURATION_DAYS } from "../huaweicloud/limits";
 
 /** Validity of a certificate when neither `duration` nor `expiresAt` is given, days. */
 export const DEFAULT_DURATION_DAYS = 365;

@@ -4,12 +4,14 @@
  */
 import { callApi, type ApiResponse, type Auth, type CallOptions } from "./call";
 import { CloudApiError } from "./errors";
+import { MAX_DURATION_DAYS } from "./limits";
+
+export { MAX_DURATION_DAYS };
 
 /** Which API call issued the certificate: the current POST or the deprecated GET (clusters < v1.13). */
 export type ApiCall = "POST" | "GET";
 
 export const OPERATION = "CCE clustercert";
-export const MAX_DURATION_DAYS = 1827;
 /** The validity asked for when none is given, days. */
 export const DEFAULT_DURATION_DAYS = 365;
 const DAY_MS = 24 * 60 * 60 * 1000;
