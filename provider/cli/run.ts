@@ -1,12 +1,10 @@
 /**
- * The command dispatcher: picks the command, runs it, turns any error into a redacted one-line
- * report and an exit code, and closes the HTTP client so that the process can end.
+ * The command dispatcher: picks the command, loads and runs it (only the one asked for), turns any
+ * error into a redacted one-line report and an exit code, and closes the HTTP client so that the
+ * process can end.
  */
 import { closeHttp } from "../huaweicloud/http";
 import { UsageError } from "./args";
-import { runExecCredential } from "./commands/exec-credential";
-import { runGet } from "./commands/get";
-import { runKubeconfig } from "./commands/kubeconfig";
 import { EXIT_OK, EXIT_USAGE, exitCodeOf } from "./exit-codes";
 import { note, type CliIo } from "./io";
 import { describeError } from "./report";
@@ -19,10 +17,11 @@ function commandNamed(name: string): { run: Command; help: string } | undefined 
     return Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
 }
 
+/** The commands: each module is loaded when its command runs. */
 export const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
-    get: { run: runGet, help: GET_HELP },
-    kubeconfig: { run: runKubeconfig, help: KUBECONFIG_HELP },
-    "exec-credential": { run: runExecCredential, help: EXEC_CREDENTIAL_HELP },
+    get: { run: async (argv, io) => (await import("./commands/get")).runGet(argv, io), help: GET_HELP },
+    kubeconfig: { run: async (argv, io) => (await import("./commands/kubeconfig")).runKubeconfig(argv, io), help: KUBECONFIG_HELP },
+    "exec-credential": { run: async (argv, io) => (await import("./commands/exec-credential")).runExecCredential(argv, io), help: EXEC_CREDENTIAL_HELP },
 };
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
