@@ -21,6 +21,7 @@ import { cleanupAllProgramDirs, REPO_ROOT } from "../test/harness/program";
 import type { Target } from "./clients";
 import { crossCheck, type CrossCheckResult } from "../test/support/crosscheck";
 import { EmulatorProcess } from "./emulator-process";
+import { benchExecStartup } from "./exec-startup";
 import { hostBench, type HostResult } from "./host-bench";
 import { fmt, median, mib, ms, table } from "./measure";
 import { breakdown, perCall, type PerCallResult, type StepFigures } from "./percall";
@@ -280,7 +281,7 @@ async function main(): Promise<void> {
     }
 }
 
-main().then(
+main().then(benchExecStartup).then(
     () => process.exit(0),
     (e: unknown) => {
         log(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
