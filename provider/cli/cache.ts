@@ -10,7 +10,9 @@
  * created 0700 when missing, never chmod-ed); an entry is read only if it is a regular file of at
  * most 64 KiB (opened without following links and without blocking, so a FIFO cannot hang kubectl),
  * and served only if it passes `checkEntry` (`cache-entry.ts`). A bad entry is logged once and
- * replaced by a new certificate.
+ * replaced by a new certificate. The read side (the directory check, the entry read) is
+ * `cache-read.ts`, which the exec plugin's cache-hit path shares; this module adds the lock and the
+ * writes.
  */
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
