@@ -170,7 +170,7 @@ describe("exec-credential: the cache-hit fast path (built binary against the emu
             assert.equal(res.code, 0, res.stderr);
             assert.equal(calls(), 0, "it was a hit");
             const loaded = loadedFiles(res.stderr);
-            assert.deepEqual(loaded, [path.relative(REPO, cliScript())], `loaded: ${loaded.join(", ")}`);
+            assert.deepEqual(loaded, [path.relative(REPO, cliScript())], `loaded: ${loaded.join(", ")} (the bin must be the bundle that \`npm run build\` makes)`);
             const stdout = res.stdout;
             const withoutDebug = await runCli(args(), envFor(root));
             assert.equal(withoutDebug.stdout, stdout);
