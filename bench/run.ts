@@ -22,6 +22,7 @@ import { cleanupAllProgramDirs, REPO_ROOT } from "../test/harness/program";
 import type { Target } from "./clients";
 import { crossCheck } from "../test/support/crosscheck";
 import { EmulatorProcess } from "./emulator-process";
+import { benchExecStartup } from "./exec-startup";
 import { FLOW_CASES, flowBench } from "./flow-bench";
 import { hostBench } from "./host-bench";
 import { breakdown, perCall } from "./percall";
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
     }
 }
 
-main().then(
+main().then(benchExecStartup).then(
     () => process.exit(0),
     (e: unknown) => {
         log(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

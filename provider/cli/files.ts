@@ -3,9 +3,13 @@
  * temporary name and a rename, private (0700) directories, the check that a directory cannot be
  * changed by group or others, and a bounded, non-blocking read of a small regular file.
  * The all-or-nothing output of `get` is in `output-files.ts`.
+ *
+ * The reads and the private directory are synchronous underneath (their async forms wrap the
+ * synchronous ones): they are short local calls a command has nothing to do during, and the exec
+ * plugin's cache hit (`exec-hit.ts`) makes them without loading `fs/promises`.
  */
 import { randomBytes } from "node:crypto";
-import { constants, promises as fs, type Stats } from "node:fs";
+import { closeSync, constants, fstatSync, mkdirSync, openSync, promises as fs, readSync, statSync, type Stats } from "node:fs";
 import * as path from "node:path";
 import { ClusterCertError } from "../util/errors";
 
@@ -92,10 +96,10 @@ export async function writeFileAtomic(file: string, data: string, mode = SECRET_
  * Creates `dir` and its missing parents with mode 0700. Returns the directories it created, deepest
  * first (empty when `dir` existed). Throws LocalFileError when it cannot.
  */
-export async function createPrivateDir(dir: string): Promise<string[]> {
+export function createPrivateDirSync(dir: string): string[] {
     let first: string | undefined;
     try {
-        first = await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+        first = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     } catch (e) {
         if ((e as NodeJS.ErrnoException).code === "EEXIST") return []; // a file is there: the caller's stat says so
         throw new LocalFileError("create directory", dir, e);
@@ -107,6 +111,11 @@ export async function createPrivateDir(dir: string): Promise<string[]> {
         if (d === path.resolve(first) || d === path.dirname(d)) break;
     }
     return created;
+}
+
+/** `createPrivateDirSync` as a promise. */
+export async function createPrivateDir(dir: string): Promise<string[]> {
+    return createPrivateDirSync(dir);
 }
 
 /** Removes the directories `created` (deepest first) as long as they are empty. */
@@ -121,13 +130,18 @@ export async function removeCreatedDirs(created: readonly string[]): Promise<voi
 }
 
 /** `stat` of `file` (following links), or undefined when it does not exist. */
-export async function statIfExists(file: string): Promise<Stats | undefined> {
+export function statIfExistsSync(file: string): Stats | undefined {
     try {
-        return await fs.stat(file);
+        return statSync(file);
     } catch (e) {
         if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
         throw new LocalFileError("inspect", file, e);
     }
+}
+
+/** `statIfExistsSync` as a promise. */
+export async function statIfExists(file: string): Promise<Stats | undefined> {
+    return statIfExistsSync(file);
 }
 
 /** `lstat` of `file`, or undefined when it does not exist. */
@@ -155,10 +169,10 @@ const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
  * O_RDONLY|O_NOFOLLOW|O_NONBLOCK (a symbolic link is refused, a FIFO opens at once) and checked with
  * fstat before any read. A file that grows past `maxBytes` while being read is "bad" too.
  */
-export async function readSmallRegularFile(file: string, maxBytes: number): Promise<SmallFile> {
-    let handle;
+export function readSmallRegularFileSync(file: string, maxBytes: number): SmallFile {
+    let fd: number;
     try {
-        handle = await fs.open(file, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
+        fd = openSync(file, constants.O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
         if (code === "ENOENT") return { kind: "missing" };
@@ -166,7 +180,7 @@ export async function readSmallRegularFile(file: string, maxBytes: number): Prom
         return { kind: "bad", reason: `it cannot be opened (${reasonOf(e)})`, isDirectory: false };
     }
     try {
-        const st = await handle.stat();
+        const st = fstatSync(fd);
         const id = { dev: st.dev, ino: st.ino };
         if (st.isDirectory()) return { kind: "bad", reason: "it is a directory", isDirectory: true, ...id };
         if (!st.isFile()) return { kind: "bad", reason: st.isFIFO() ? "it is a FIFO" : "it is not a regular file", isDirectory: false, ...id };
@@ -175,7 +189,7 @@ export async function readSmallRegularFile(file: string, maxBytes: number): Prom
         const buf = Buffer.alloc(maxBytes + 1);
         let len = 0;
         for (;;) {
-            const { bytesRead } = await handle.read(buf, len, buf.length - len, len);
+            const bytesRead = readSync(fd, buf, len, buf.length - len, len);
             if (bytesRead === 0) break;
             len += bytesRead;
             if (len > maxBytes) return tooLarge;
@@ -184,6 +198,15 @@ export async function readSmallRegularFile(file: string, maxBytes: number): Prom
     } catch (e) {
         return { kind: "bad", reason: `it cannot be read (${reasonOf(e)})`, isDirectory: false };
     } finally {
-        await handle.close().catch(() => undefined);
+        try {
+            closeSync(fd);
+        } catch {
+            // Nothing to do: the descriptor is gone either way.
+        }
     }
+}
+
+/** `readSmallRegularFileSync` as a promise. */
+export async function readSmallRegularFile(file: string, maxBytes: number): Promise<SmallFile> {
+    return readSmallRegularFileSync(file, maxBytes);
 }

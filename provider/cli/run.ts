@@ -1,14 +1,10 @@
 /**
- * The command dispatcher: picks the command, runs it, turns any error into a redacted one-line
- * report and an exit code, and closes the HTTP client so that the process can end.
+ * The command dispatcher: picks the command, loads and runs it (only the one asked for), turns any
+ * error into a redacted one-line report and an exit code, and closes the HTTP client so that the
+ * process can end.
  */
 import { closeHttp } from "../huaweicloud/http";
 import { UsageError } from "./args";
-import { runCheck } from "./commands/check";
-import { runExecCredential } from "./commands/exec-credential";
-import { runGet } from "./commands/get";
-import { runKubeconfig } from "./commands/kubeconfig";
-import { runRevoke } from "./commands/revoke";
 import { EXIT_OK, EXIT_USAGE, exitCodeOf } from "./exit-codes";
 import { note, type CliIo } from "./io";
 import { describeError } from "./report";
@@ -21,12 +17,13 @@ function commandNamed(name: string): { run: Command; help: string } | undefined 
     return Object.prototype.hasOwnProperty.call(COMMANDS, name) ? COMMANDS[name] : undefined;
 }
 
+/** The commands: each module is loaded when its command runs. */
 export const COMMANDS: Readonly<Record<string, { run: Command; help: string }>> = {
-    get: { run: runGet, help: GET_HELP },
-    kubeconfig: { run: runKubeconfig, help: KUBECONFIG_HELP },
-    "exec-credential": { run: runExecCredential, help: EXEC_CREDENTIAL_HELP },
-    check: { run: runCheck, help: CHECK_HELP },
-    revoke: { run: runRevoke, help: REVOKE_HELP },
+    get: { run: async (argv, io) => (await import("./commands/get")).runGet(argv, io), help: GET_HELP },
+    kubeconfig: { run: async (argv, io) => (await import("./commands/kubeconfig")).runKubeconfig(argv, io), help: KUBECONFIG_HELP },
+    "exec-credential": { run: async (argv, io) => (await import("./commands/exec-credential")).runExecCredential(argv, io), help: EXEC_CREDENTIAL_HELP },
+    check: { run: async (argv, io) => (await import("./commands/check")).runCheck(argv, io), help: CHECK_HELP },
+    revoke: { run: async (argv, io) => (await import("./commands/revoke")).runRevoke(argv, io), help: REVOKE_HELP },
 };
 
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {

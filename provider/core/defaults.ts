@@ -3,7 +3,7 @@
  * defined once. The API's own limits are the client's (`huaweicloud/cce.ts`).
  */
 import type { ClusterType } from "../huaweicloud/cce";
-export { MAX_AUTOPILOT_DURATION_DAYS, MAX_DURATION_DAYS } from "../huaweicloud/cce";
+export { MAX_AUTOPILOT_DURATION_DAYS, MAX_DURATION_DAYS } from "../huaweicloud/limits";
 
 /** `clusterType` when not given: a standard CCE cluster (`/api/v3/…`). */
 export const DEFAULT_CLUSTER_TYPE: ClusterType = "standard";

@@ -5,6 +5,9 @@
 import { callApi, type ApiResponse, type Auth, type CallOptions } from "./call";
 import { ClusterCertError } from "../util/errors";
 import { CloudApiError } from "./errors";
+import { MAX_AUTOPILOT_DURATION_DAYS, MAX_DURATION_DAYS } from "./limits";
+
+export { MAX_AUTOPILOT_DURATION_DAYS, MAX_DURATION_DAYS };
 
 /** Which API call issued the certificate: the current POST or the deprecated GET (clusters < v1.13). */
 export type ApiCall = "POST" | "GET";
@@ -19,15 +22,6 @@ export const CLUSTER_TYPES: readonly ClusterType[] = ["standard", "autopilot"];
 export const OPERATION = "CCE clustercert";
 /** The operation name of the Autopilot call (errors name it; `errors.ts` hints by it). */
 export const AUTOPILOT_OPERATION = "CCE Autopilot clustercert";
-export const MAX_DURATION_DAYS = 1827;
-/**
- * The largest Autopilot `duration` accepted (besides -1). Huawei's reference for
- * `CreateAutopilotKubernetesClusterCert` (model `CertDuration`) says 1..1827 with the real limit
- * depending on the leap years in the next five (1826 with one); the same model said 1..1825 ("5*365,
- * leap years ignored") when the Autopilot API first appeared in the Go SDK (release 0.1.106,
- * 2024-07). 1825 is accepted by every version of the reference.
- */
-export const MAX_AUTOPILOT_DURATION_DAYS = 1825;
 /** The validity asked for when none is given, days. */
 export const DEFAULT_DURATION_DAYS = 365;
 const DAY_MS = 24 * 60 * 60 * 1000;
