@@ -5,19 +5,21 @@
  *   kubeconfigs and for random documents full of strings YAML has to quote (crosscheck-yaml.ts);
  * - `readCertificate`, `countCertificates` and `checkClientCertificate` must agree with node:crypto
  *   (`X509Certificate`, `createPrivateKey`, `checkPrivateKey`) — same facts when node accepts, an
- *   error whenever node rejects — on certificates of many shapes, RSA and EC keys (SEC1, PKCS#8,
- *   P-256/384/521, hand-built variants: ec-keys.ts), and thousands of corrupted certificates and keys.
+ *   error whenever node rejects — on certificates of many shapes (UTCTime and GeneralizedTime
+ *   validity, long and odd names, no, CCE's or many extensions: crosscheck-certs.ts), RSA keys of
+ *   2048/3072/4096 bits (PKCS#1, PKCS#8) and EC keys (SEC1, PKCS#8, P-256/384/521, hand-built
+ *   variants: ec-keys.ts), and thousands of corrupted (bit-flipped, changed, inserted, deleted,
+ *   truncated) certificates and keys. Where the fast path declines, node decides: either way the
+ *   answer must be node's.
  *
  * Run by `npm run bench` before measuring (a failure stops the bench), by test/unit/fast-paths.test.ts
  * (fewer cases), or alone: `npx ts-node test/support/crosscheck.ts [seed] [corrupted certificates] [corrupted keys]`.
  */
-import { X509Certificate, createPrivateKey, generateKeyPairSync, randomBytes, webcrypto, type KeyObject } from "node:crypto";
-import * as x509 from "@peculiar/x509";
+import { X509Certificate, createPrivateKey, randomBytes } from "node:crypto";
 import { checkClientCertificate, countCertificates, readCertificate, type CertificateInfo } from "../../provider/kube/certificate";
+import { certificate, derOf, pair, toPem, type Extensions, type Pair } from "./crosscheck-certs";
 import { rng, yamlCheck, yamlFastPathTaken } from "./crosscheck-yaml";
 import { ecKeyVariants } from "./ec-keys";
-
-x509.cryptoProvider.set(webcrypto as never);
 
 export interface CrossCheckResult {
     yamlDocuments: number;
@@ -59,16 +61,6 @@ function same(a: CertificateInfo, b: CertificateInfo): boolean {
         a.notBefore.getTime() === b.notBefore.getTime() &&
         a.notAfter.getTime() === b.notAfter.getTime()
     );
-}
-
-function toPem(der: Uint8Array, label: string, width = 64): string {
-    const b64 = Buffer.from(der).toString("base64");
-    const lines = b64.match(new RegExp(`.{1,${width}}`, "g")) ?? [];
-    return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
-}
-
-function derOf(pem: string): Buffer {
-    return Buffer.from(pem.replace(/-----[A-Z ]+-----/g, "").replace(/\s+/g, ""), "base64");
 }
 
 /** Our answer for a certificate: its facts, or "rejected". */
@@ -114,42 +106,6 @@ function compareKey(certPem: string, keyPem: string, label: string, failures: st
     if (a !== b) failures.push(`${label}: key match: ours ${a}, node ${b}\ncert:\n${certPem}\nkey:\n${keyPem}`);
 }
 
-interface Pair {
-    privateKey: KeyObject;
-    publicKey: KeyObject;
-    signing: webcrypto.CryptoKey;
-    type: "rsa" | "ec";
-}
-
-async function pair(type: "rsa" | "ec", curve: "P-256" | "P-384" | "P-521" = "P-256"): Promise<Pair> {
-    const { privateKey, publicKey } = type === "rsa" ? generateKeyPairSync("rsa", { modulusLength: 2048 }) : generateKeyPairSync("ec", { namedCurve: curve });
-    const alg = type === "rsa" ? { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } : { name: "ECDSA", namedCurve: curve };
-    const signing = await webcrypto.subtle.importKey("pkcs8", privateKey.export({ type: "pkcs8", format: "der" }), alg, false, ["sign"]);
-    return { privateKey, publicKey, signing, type };
-}
-
-function spki(k: KeyObject): ArrayBuffer {
-    const der = k.export({ type: "spki", format: "der" });
-    return der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
-}
-
-async function certificate(issuer: Pair, subjectKey: Pair, o: { serial: string; subject: string; notBefore: Date; notAfter: Date; extensions: boolean }): Promise<string> {
-    const cert = await x509.X509CertificateGenerator.create({
-        serialNumber: o.serial,
-        subject: o.subject,
-        issuer: "CN=kubernetes",
-        notBefore: o.notBefore,
-        notAfter: o.notAfter,
-        publicKey: spki(subjectKey.publicKey),
-        signingKey: issuer.signing,
-        signingAlgorithm: issuer.type === "rsa" ? { name: "RSASSA-PKCS1-v1_5" } : { name: "ECDSA", hash: "SHA-256" },
-        extensions: o.extensions
-            ? [new x509.BasicConstraintsExtension(false, undefined, true), new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth], false)]
-            : [],
-    });
-    return cert.toString("pem") + "\n";
-}
-
 async function certificateCheck(failures: string[], o: CrossCheckOptions): Promise<{ certificates: number; certificateMutations: number; keyMutations: number }> {
     const r = rng(o.seed);
     const rsa = [await pair("rsa"), await pair("rsa")];
@@ -167,7 +123,14 @@ async function certificateCheck(failures: string[], o: CrossCheckOptions): Promi
         "CN=first, CN=second",
         "CN=a\\,b",
         "CN=path/like_name.x-y:z@w",
+        `CN=${"a".repeat(64)}`,
+        `O=${"long organisation ".repeat(20).trim()}, CN=${"b".repeat(200)}`,
+        `${Array.from({ length: 24 }, (_, i) => `OU=unit-${i}`).join(", ")}, CN=many-rdns`,
+        "CN=\u00fcml\u00e4ut \u6f22\u5b57 \ud83d\ude80",
+        "C=CN, ST=Guangdong, L=Shenzhen, O=Huawei, OU=CCE, CN=system:node:192.168.0.1, E=a@b.c",
+        'CN=quote\"d, O=back\\slash',
     ];
+    const levels: Extensions[] = ["cce", "none", "many"];
     const dates: [string, string][] = [
         ["2024-01-01T00:00:00Z", "2025-01-01T00:00:00Z"],
         ["2049-12-31T23:59:59Z", "2050-01-01T00:00:00Z"],
@@ -183,7 +146,7 @@ async function certificateCheck(failures: string[], o: CrossCheckOptions): Promi
             const keyPair = (n % 3 === 2 ? ec : rsa)[n % 2] as Pair;
             const other = (n % 3 === 2 ? ec : rsa)[(n + 1) % 2] as Pair;
             const issuer = (n % 2 === 0 ? ec : rsa)[0] as Pair;
-            const pem = await certificate(issuer, keyPair, { serial, subject, notBefore: new Date(nb), notAfter: new Date(na), extensions: n % 4 !== 3 });
+            const pem = await certificate(issuer, keyPair, { serial, subject, notBefore: new Date(nb), notAfter: new Date(na), extensions: levels[n % 3] as Extensions });
             certs.push({ pem, key: keyPair, other });
             compareCert(pem, `certificate serial ${serial} subject "${subject}" ${nb}..${na}`, failures);
             compareCert(pem.replace(/\n/g, "\r\n"), "CRLF certificate", failures);
@@ -192,8 +155,24 @@ async function certificateCheck(failures: string[], o: CrossCheckOptions): Promi
             n++;
         }
     }
+    // The other key sizes CCE-like clusters may hand out (RSA 3072/4096, EC P-384), each with every
+    // validity (UTCTime and GeneralizedTime) and extension level.
+    const sized: { pem: string; key: Pair; other: Pair }[] = [];
+    for (const size of [{ type: "rsa", bits: 3072 }, { type: "rsa", bits: 4096 }, { type: "ec", curve: "P-384" }] as const) {
+        const own = await pair(size.type, size);
+        const other = await pair(size.type, size);
+        for (const [i, [nb, na]] of dates.entries()) {
+            for (const extensions of levels) {
+                const pem = await certificate(i % 2 === 0 ? (rsa[0] as Pair) : (ec[0] as Pair), own, { serial: serials[i] as string, subject: subjects[(i * 3 + levels.indexOf(extensions)) % subjects.length] as string, notBefore: new Date(nb), notAfter: new Date(na), extensions });
+                sized.push({ pem, key: own, other });
+                compareCert(pem, `${own.name} certificate ${nb}..${na}, ${extensions} extensions`, failures);
+                compareCert(toPem(derOf(pem), "CERTIFICATE", 76), `${own.name} 76-column certificate`, failures);
+            }
+        }
+    }
+    certs.push(...sized);
     // Keys: PKCS#1, PKCS#8 and SEC1, matching and not.
-    for (const { pem, key, other } of certs.slice(0, 20)) {
+    for (const { pem, key, other } of [...certs.slice(0, 20), ...sized]) {
         for (const k of [key, other]) {
             const kind = k.type === "rsa" ? "pkcs1" : "sec1";
             compareKey(pem, k.privateKey.export({ type: kind, format: "pem" }).toString(), `${k === key ? "own" : "other"} ${kind} key`, failures);
@@ -204,9 +183,9 @@ async function certificateCheck(failures: string[], o: CrossCheckOptions): Promi
     // may carry, a public key in compressed form, somebody else's public key, another curve in the
     // parameters, a scalar of the wrong length, 0 or the group order.
     for (const curve of ["P-256", "P-384", "P-521"] as const) {
-        const own = await pair("ec", curve);
-        const other = await pair("ec", curve);
-        const pem = await certificate(rsa[0] as Pair, own, { serial: "0a", subject: "CN=ec-user", notBefore: new Date("2024-01-01T00:00:00Z"), notAfter: new Date("2030-01-01T00:00:00Z"), extensions: true });
+        const own = await pair("ec", { curve });
+        const other = await pair("ec", { curve });
+        const pem = await certificate(rsa[0] as Pair, own, { serial: "0a", subject: "CN=ec-user", notBefore: new Date("2024-01-01T00:00:00Z"), notAfter: new Date("2030-01-01T00:00:00Z"), extensions: "cce" });
         compareCert(pem, `${curve} certificate`, failures);
         for (const [label, keyPem] of ecKeyVariants(own.privateKey, other.privateKey, curve)) compareKey(pem, keyPem, `${curve} ${label}`, failures);
     }
@@ -230,7 +209,7 @@ async function certificateCheck(failures: string[], o: CrossCheckOptions): Promi
     }
     // Corrupted RSA and EC keys (PKCS#1, SEC1, PKCS#8) against their own certificate.
     let keyMutations = 0;
-    const keyed = [...certs.filter((c) => c.key.type === "rsa").slice(0, 10), ...certs.filter((c) => c.key.type === "ec").slice(0, 10)];
+    const keyed = [...certs.filter((c) => c.key.type === "rsa").slice(0, 10), ...certs.filter((c) => c.key.type === "ec").slice(0, 10), ...sized.filter((_, i) => i % levels.length === 0)];
     for (let i = 0; i < o.keyMutations && failures.length <= 10; i++) {
         const { pem, key } = keyed[i % keyed.length]!;
         const pkcs8 = Math.floor(i / keyed.length) % 2 === 1;
@@ -247,17 +226,18 @@ async function certificateCheck(failures: string[], o: CrossCheckOptions): Promi
 
 /**
  * Whether each fast path decides the inputs it exists for: a certificate and key as CCE sends them
- * (RSA PKCS#1 and PKCS#8, EC SEC1 and PKCS#8 on P-256) and a kubeconfig of CCE's shape. A fast path
+ * (RSA-2048/3072/4096 PKCS#1 and PKCS#8, EC SEC1 and PKCS#8 on P-256 and P-384) and a kubeconfig of CCE's shape. A fast path
  * that is switched off, or that gives up on these, shows as false.
  */
 export async function fastPathsTaken(): Promise<Record<string, boolean>> {
     const out: Record<string, boolean> = {};
     const issuer = await pair("rsa");
-    for (const type of ["rsa", "ec"] as const) {
-        const key = await pair(type);
-        const pem = await certificate(issuer, key, { serial: "00c0ffee", subject: "O=system:masters, CN=5f0e6c3a9b8d4e2f8a1b7c6d5e4f3a2b", notBefore: new Date("2025-01-01T00:00:00Z"), notAfter: new Date("2027-01-01T00:00:00Z"), extensions: true });
-        for (const format of [type === "rsa" ? "pkcs1" : "sec1", "pkcs8"] as const) {
-            out[`${type} ${format} key`] = checkClientCertificate(pem, key.privateKey.export({ type: format, format: "pem" }).toString()).fastPath;
+    for (const size of [{ type: "rsa", bits: 2048 }, { type: "ec", curve: "P-256" }, { type: "rsa", bits: 3072 }, { type: "rsa", bits: 4096 }, { type: "ec", curve: "P-384" }] as const) {
+        const key = await pair(size.type, size);
+        const pem = await certificate(issuer, key, { serial: "00c0ffee", subject: "O=system:masters, CN=5f0e6c3a9b8d4e2f8a1b7c6d5e4f3a2b", notBefore: new Date("2025-01-01T00:00:00Z"), notAfter: new Date("2027-01-01T00:00:00Z"), extensions: "cce" });
+        for (const format of [size.type === "rsa" ? "pkcs1" : "sec1", "pkcs8"] as const) {
+            const name = key.name === "RSA-2048" ? "rsa" : key.name === "P-256" ? "ec" : key.name;
+            out[`${name} ${format} key`] = checkClientCertificate(pem, key.privateKey.export({ type: format, format: "pem" }).toString()).fastPath;
         }
     }
     out["kubeconfig YAML"] = yamlFastPathTaken();
