@@ -5,19 +5,8 @@
  */
 import YAML from "yaml";
 import { libraryYaml, renderKubeconfigYaml } from "../../provider/kube/kubeconfig-yaml";
+import { rng } from "./rng";
 
-/** A deterministic pseudo-random generator (xorshift32), so that a failure can be reproduced. */
-export function rng(seed: number): () => number {
-    let s = seed >>> 0 || 1;
-    return () => {
-        s ^= s << 13;
-        s >>>= 0;
-        s ^= s >>> 17;
-        s ^= s << 5;
-        s >>>= 0;
-        return s / 0x1_0000_0000;
-    };
-}
 
 const TRICKY = [
     "true", "True", "FALSE", "null", "Null", "~", "", " ", "yes", "no", "on", "off", "y", "n", "42", "-1", "0x1F", "0o17", "1e3", ".5", "1.", ".inf", "-.Inf",

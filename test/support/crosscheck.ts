@@ -18,7 +18,8 @@
 import { X509Certificate, createPrivateKey, randomBytes } from "node:crypto";
 import { checkClientCertificate, countCertificates, readCertificate, type CertificateInfo } from "../../provider/kube/certificate";
 import { certificate, derOf, pair, toPem, type Extensions, type Pair } from "./crosscheck-certs";
-import { rng, yamlCheck, yamlFastPathTaken } from "./crosscheck-yaml";
+import { yamlCheck, yamlFastPathTaken } from "./crosscheck-yaml";
+import { rng } from "./rng";
 import { ecKeyVariants } from "./ec-keys";
 
 export interface CrossCheckResult {

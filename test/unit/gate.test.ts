@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { DECREASE, MIN_EVIDENCE, OriginGate, WINDOW_MS, type GateClock, type Outcome, type Permit } from "../../provider/huaweicloud/gate";
 import { MAX_CONNECTIONS_PER_ORIGIN } from "../../provider/huaweicloud/http";
 import { backoffMs, DEFAULT_BASE_DELAY_MS, DEFAULT_MAX_DELAY_MS } from "../../provider/huaweicloud/retry";
+import { rng } from "../support/rng";
 
 /** Timers on a fake clock; `run` advances it from timer to timer, letting promise callbacks settle in between. */
 class FakeClock implements GateClock {
@@ -64,18 +65,6 @@ function settle(): Promise<void> {
     return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** xorshift32 in [0, 1): reproducible jitter. */
-function rng(seed: number): () => number {
-    let s = seed >>> 0 || 1;
-    return () => {
-        s ^= s << 13;
-        s >>>= 0;
-        s ^= s >>> 17;
-        s ^= s << 5;
-        s >>>= 0;
-        return s / 0x1_0000_0000;
-    };
-}
 
 /** Acquires without waiting for the promise: the permit, once granted, lands in `granted`. */
 function request(gate: OriginGate, granted: Permit[], ticket?: number): void {
