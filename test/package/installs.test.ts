@@ -52,8 +52,21 @@ describe("the exec plugin installed globally and run through npx", function () {
             HW_ACCESS_KEY: CREDENTIAL.accessKey,
             HW_SECRET_KEY: CREDENTIAL.secretKey,
             HW_PROJECT_ID: PROJECT_ID,
-            NODE_EXTRA_CA_CERTS: emulator.caFile,
+            NODE_EXTRA_CA_CERTS: await caBundle(),
         });
+    };
+    /**
+     * The emulator's CA added to the CAs this process was given (NODE_EXTRA_CA_CERTS): npx fetches
+     * the package's dependencies from the registry, which a CI machine may reach only through a
+     * proxy with its own CA.
+     */
+    const caBundle = async (): Promise<string> => {
+        const inherited = process.env.NODE_EXTRA_CA_CERTS;
+        if (!inherited) return emulator.caFile;
+        const file = path.join(work, "ca-bundle.pem");
+        const parts = await Promise.all([fs.promises.readFile(inherited, "utf8"), fs.promises.readFile(emulator.caFile, "utf8")]);
+        await fs.promises.writeFile(file, parts.map((p) => `${p.trimEnd()}\n`).join(""));
+        return file;
     };
     const serialOf = (r: RunResult): string => {
         assert.equal(r.code, 0, r.stderr);
